@@ -1,7 +1,6 @@
 package dev.sibyl.schemas.serde;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import org.apache.avro.message.BinaryMessageEncoder;
 import org.apache.avro.specific.SpecificData;
@@ -29,9 +28,7 @@ final class SingleObjectSerializer<T extends SpecificRecord> implements Serializ
       byte[] bytes = new byte[buffer.remaining()];
       buffer.get(bytes);
       return bytes;
-    } catch (IOException e) {
-      throw new SerializationException("cannot encode " + data.getSchema().getFullName() + " for topic " + topic, e);
-    } catch (UncheckedIOException | RuntimeException e) {
+    } catch (IOException | RuntimeException e) {
       throw new SerializationException("cannot encode " + data.getSchema().getFullName() + " for topic " + topic + ": " + e.getMessage(), e);
     }
   }
