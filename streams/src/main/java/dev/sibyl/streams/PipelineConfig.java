@@ -1,0 +1,104 @@
+package dev.sibyl.streams;
+
+import java.util.Map;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigException;
+
+/**
+ * Every setting of the forecasting pipeline, declared once with its documentation, default and
+ * validator. The same settings drive the Kafka Streams topology and (later) the Flink job.
+ */
+public final class PipelineConfig extends AbstractConfig {
+
+  public static final String TELEMETRY_TOPIC_CONFIG = "topic.telemetry";
+  public static final String TELEMETRY_TOPIC_DEFAULT = "sibyl.telemetry";
+  private static final String TELEMETRY_TOPIC_DOC = "Input topic of TelemetryPoint records, keyed by source.";
+
+  public static final String FORECASTS_TOPIC_CONFIG = "topic.forecasts";
+  public static final String FORECASTS_TOPIC_DEFAULT = "sibyl.forecasts";
+  private static final String FORECASTS_TOPIC_DOC = "Output topic of Forecast records, keyed by source.";
+
+  public static final String ANOMALIES_TOPIC_CONFIG = "topic.anomalies";
+  public static final String ANOMALIES_TOPIC_DEFAULT = "sibyl.anomalies";
+  private static final String ANOMALIES_TOPIC_DOC = "Output topic of AnomalyFlag records, keyed by source.";
+
+  public static final String HEALTH_TOPIC_CONFIG = "topic.health";
+  public static final String HEALTH_TOPIC_DEFAULT = "sibyl.health";
+  private static final String HEALTH_TOPIC_DOC = "Output topic of HealthEstimate records, keyed by source.";
+
+  public static final String DEAD_LETTER_TOPIC_CONFIG = "topic.dead-letters";
+  public static final String DEAD_LETTER_TOPIC_DEFAULT = "sibyl.dead-letters";
+  private static final String DEAD_LETTER_TOPIC_DOC =
+      "Topic of DeadLetter records: every input record that could not be processed, with the reason.";
+
+  public static final String LOOKBACK_CONFIG = "forecast.lookback";
+  private static final String LOOKBACK_DOC = "Number of recent points kept per series and shown to the model.";
+
+  public static final String HORIZON_CONFIG = "forecast.horizon";
+  private static final String HORIZON_DOC = "Number of steps each forecast covers.";
+
+  public static final String CADENCE_CONFIG = "forecast.cadence";
+  private static final String CADENCE_DOC = "A forecast is issued every this many accepted points of a series.";
+
+  public static final String MODEL_FAMILY_CONFIG = "model.family";
+  private static final String MODEL_FAMILY_DOC =
+      "Forecaster family used by the pipeline (seasonal-naive, holt-winters, ...).";
+
+  public static final String MODEL_OPTIONS_PREFIX = "model.option.";
+
+  public static final String MAX_GAP_STEPS_CONFIG = "series.max-gap-steps";
+  private static final String MAX_GAP_STEPS_DOC =
+      "A gap longer than this many nominal steps resets the series' window (the model would otherwise"
+          + " treat points far apart as neighbours).";
+
+  public static final String MAX_FUTURE_CONFIG = "series.max-future-ms";
+  private static final String MAX_FUTURE_DOC =
+      "Points whose timestamp is more than this far ahead of the wall clock go to the dead-letter topic.";
+
+  public static final String MIN_SCORE_CONFIG = "anomaly.min-score";
+  private static final String MIN_SCORE_DOC =
+      "Observations outside the interval whose score is below this are not flagged.";
+
+  private static final ConfigDef DEFINITION =
+      new ConfigDef()
+          .define(TELEMETRY_TOPIC_CONFIG, Type.STRING, TELEMETRY_TOPIC_DEFAULT, Importance.HIGH, TELEMETRY_TOPIC_DOC)
+          .define(FORECASTS_TOPIC_CONFIG, Type.STRING, FORECASTS_TOPIC_DEFAULT, Importance.HIGH, FORECASTS_TOPIC_DOC)
+          .define(ANOMALIES_TOPIC_CONFIG, Type.STRING, ANOMALIES_TOPIC_DEFAULT, Importance.HIGH, ANOMALIES_TOPIC_DOC)
+          .define(HEALTH_TOPIC_CONFIG, Type.STRING, HEALTH_TOPIC_DEFAULT, Importance.MEDIUM, HEALTH_TOPIC_DOC)
+          .define(DEAD_LETTER_TOPIC_CONFIG, Type.STRING, DEAD_LETTER_TOPIC_DEFAULT, Importance.HIGH, DEAD_LETTER_TOPIC_DOC)
+          .define(LOOKBACK_CONFIG, Type.INT, 256, Range.between(2, 100_000), Importance.HIGH, LOOKBACK_DOC)
+          .define(HORIZON_CONFIG, Type.INT, 24, Range.between(1, 10_000), Importance.HIGH, HORIZON_DOC)
+          .define(CADENCE_CONFIG, Type.INT, 12, Range.atLeast(1), Importance.HIGH, CADENCE_DOC)
+          .define(MODEL_FAMILY_CONFIG, Type.STRING, "holt-winters", Importance.HIGH, MODEL_FAMILY_DOC)
+          .define(MAX_GAP_STEPS_CONFIG, Type.INT, 10, Range.atLeast(1), Importance.MEDIUM, MAX_GAP_STEPS_DOC)
+          .define(MAX_FUTURE_CONFIG, Type.LONG, 24L * 3600 * 1000, Range.atLeast(0), Importance.LOW, MAX_FUTURE_DOC)
+          .define(MIN_SCORE_CONFIG, Type.DOUBLE, 0.0, Range.between(0.0, 1.0), Importance.MEDIUM, MIN_SCORE_DOC);
+
+  /**
+   * @param originals raw settings; keys this class does not define are ignored (they belong to
+   *     Kafka or to other components)
+   * @throws ConfigException when a value is invalid or two values contradict each other
+   */
+  public PipelineConfig(Map<?, ?> originals) {
+    super(DEFINITION, originals, false);
+    if (getInt(CADENCE_CONFIG) > getInt(HORIZON_CONFIG)) {
+      throw new ConfigException(
+          CADENCE_CONFIG + " (" + getInt(CADENCE_CONFIG) + ") must not exceed " + HORIZON_CONFIG + " ("
+              + getInt(HORIZON_CONFIG) + "): observations between two forecasts would have no forecast to be checked against");
+    }
+  }
+
+  /** The definition of every pipeline key, for documentation. */
+  public static ConfigDef configDef() {
+    return new ConfigDef(DEFINITION);
+  }
+
+  /** The options passed to the forecaster: every {@code model.option.*} key, prefix removed. */
+  public Map<String, Object> modelOptions() {
+    return originalsWithPrefix(MODEL_OPTIONS_PREFIX);
+  }
+}

@@ -1,0 +1,65 @@
+package dev.sibyl.streams.core;
+
+/**
+ * How anomalous an observation is against its forecast interval.
+ *
+ * <p>The score is {@code 1 - exp(-d)} where d is the distance outside the interval in units of the
+ * interval's half-width on that side: 0 inside the interval, about 0.63 one half-width outside,
+ * 0.95 three half-widths outside. It is monotone in the excursion and bounded in [0, 1], which is
+ * what alerting rules need; calibrated anomaly likelihoods replace it in the anomaly-detection
+ * work (issue 11).
+ *
+ * @param score in [0, 1]
+ * @param severity a coarse bucket of the score
+ * @param reason human-readable, e.g. "above the 95% interval by 2.3 half-widths"
+ */
+public record AnomalyScore(double score, Severity severity, String reason) {
+
+  /** Severity buckets, mirroring the Avro enum without depending on it. */
+  public enum Severity {
+    LOW,
+    MEDIUM,
+    HIGH,
+    CRITICAL
+  }
+
+  /**
+   * Scores an observation; null when it lies inside the interval.
+   *
+   * @param observed the observed value
+   * @param mean the predicted value
+   * @param lower the interval's lower bound
+   * @param upper the interval's upper bound
+   * @param coverage the nominal coverage, for the reason text
+   */
+  public static AnomalyScore of(double observed, double mean, double lower, double upper, double coverage) {
+    if (observed >= lower && observed <= upper) {
+      return null;
+    }
+    boolean above = observed > upper;
+    double halfWidth = above ? upper - mean : mean - lower;
+    // A degenerate interval (zero width) would make every excursion infinitely far; use the scale
+    // of the value instead so that the score stays meaningful.
+    double scale = Math.max(halfWidth, 1e-9 * (1 + Math.abs(mean)));
+    double distance = (above ? observed - upper : lower - observed) / scale;
+    double score = 1 - Math.exp(-distance);
+    String reason =
+        String.format(
+            "%s the %.0f%% interval by %.2f half-widths",
+            above ? "above" : "below", coverage * 100, distance);
+    return new AnomalyScore(score, severityOf(score), reason);
+  }
+
+  private static Severity severityOf(double score) {
+    if (score >= 0.95) {
+      return Severity.CRITICAL;
+    }
+    if (score >= 0.8) {
+      return Severity.HIGH;
+    }
+    if (score >= 0.5) {
+      return Severity.MEDIUM;
+    }
+    return Severity.LOW;
+  }
+}

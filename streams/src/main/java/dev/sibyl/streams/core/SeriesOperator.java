@@ -1,0 +1,186 @@
+package dev.sibyl.streams.core;
+
+import dev.sibyl.models.api.ForecastResult;
+import dev.sibyl.models.api.Forecaster;
+import dev.sibyl.models.api.SeriesWindow;
+import java.util.Arrays;
+
+/**
+ * The engine-independent step of the pipeline for one series: admit an observation (order, gaps),
+ * check it against the latest forecast, append it to the window, and forecast when the cadence is
+ * due. Kafka Streams and Flink operators call it with the state they hold for the series.
+ *
+ * <h2>Policy for time</h2>
+ *
+ * <ul>
+ *   <li><b>Order.</b> A series is processed in event-time order. A point older than the newest
+ *       accepted point of its series is <i>late</i>: it is not inserted into the past (the window,
+ *       the forecasts and the flags already issued depend on what came before) but rejected, and
+ *       the caller sends it to the dead-letter topic so that it can be inspected or replayed.
+ *   <li><b>Duplicates.</b> A point with the same timestamp as the newest one is a duplicate
+ *       (e.g. a producer retry without idempotence) and is rejected the same way; the reason says
+ *       whether its value agreed with the accepted one.
+ *   <li><b>Gaps.</b> The nominal step of a series is the median spacing of its window. Missing
+ *       points are not invented: a gap of up to {@code maxGapSteps} steps is kept as is (the models
+ *       see the points as consecutive), a longer one resets the window and the latest forecast,
+ *       and forecasting resumes once the window has refilled to the model's minimum history.
+ * </ul>
+ */
+public final class SeriesOperator {
+
+  private final Forecaster forecaster;
+  private final int horizon;
+  private final int cadence;
+  private final int maxGapSteps;
+  private final int minHistory;
+  private final String modelId;
+
+  /**
+   * @param forecaster the model; its {@link Forecaster#minHistory()} decides when forecasting starts
+   * @param horizon steps per forecast, positive
+   * @param cadence a forecast every this many accepted points, in [1, horizon]
+   * @param maxGapSteps a longer gap resets the window, positive
+   */
+  public SeriesOperator(Forecaster forecaster, int horizon, int cadence, int maxGapSteps) {
+    if (horizon < 1 || cadence < 1 || cadence > horizon || maxGapSteps < 1) {
+      throw new IllegalArgumentException(
+          "need horizon >= 1, 1 <= cadence <= horizon and maxGapSteps >= 1, got horizon="
+              + horizon + ", cadence=" + cadence + ", maxGapSteps=" + maxGapSteps);
+    }
+    this.forecaster = forecaster;
+    this.horizon = horizon;
+    this.cadence = cadence;
+    this.maxGapSteps = maxGapSteps;
+    this.minHistory = Math.max(2, forecaster.minHistory());
+    this.modelId = forecaster.family() + ":" + forecaster.version();
+  }
+
+  /** The id carried by every forecast and flag: {@code family:version}. */
+  public String modelId() {
+    return modelId;
+  }
+
+  /** The forecaster's family. */
+  public String modelFamily() {
+    return forecaster.family();
+  }
+
+  /** The forecaster's version. */
+  public String modelVersion() {
+    return forecaster.version();
+  }
+
+  /**
+   * Processes one observation of a series.
+   *
+   * @param state the series' state, updated in place
+   * @param timestamp event time in epoch milliseconds
+   * @param value a finite value (validation happens before)
+   * @return what happened: a rejection, or an optional check and an optional new forecast
+   * @throws RuntimeException whatever the forecaster throws; the state then holds the new point but
+   *     no new forecast
+   */
+  public StepResult onObservation(SeriesState state, long timestamp, double value) {
+    boolean windowReset = false;
+    if (state.size() > 0) {
+      // 1. Order: late points and duplicates are rejected, never inserted into the past.
+      long last = state.lastTimestamp();
+      if (timestamp < last) {
+        return StepResult.rejected(
+            Rejection.LATE, "late: timestamp " + timestamp + " is before the series' newest point " + last);
+      }
+      if (timestamp == last) {
+        return StepResult.rejected(
+            Rejection.DUPLICATE,
+            value == state.lastValue()
+                ? "duplicate: timestamp " + timestamp + " was already accepted with the same value"
+                : "duplicate: timestamp " + timestamp + " was already accepted with value " + state.lastValue() + ", not " + value);
+      }
+      // 2. Gaps: a long silence makes the window meaningless as a sequence; start again.
+      if (state.stepMillis() > 0 && timestamp - last > (long) maxGapSteps * state.stepMillis()) {
+        state.reset();
+        windowReset = true;
+      } else if (state.stepMillis() == 0) {
+        state.setStepMillis(timestamp - last);
+      }
+    }
+
+    // 3. Check the observation against the forecast made before it arrived.
+    AnomalyCheck check = checkAgainstLatestForecast(state.latestForecast(), timestamp, value);
+
+    // 4. Append, then forecast when the cadence is due and the window is long enough.
+    state.append(timestamp, value);
+    ForecastResult forecast = null;
+    if (state.size() >= minHistory && state.pointsSinceForecast() >= cadence) {
+      forecast = forecast(state);
+    }
+    return new StepResult(null, null, check, forecast, windowReset);
+  }
+
+  private AnomalyCheck checkAgainstLatestForecast(LatestForecast latest, long timestamp, double value) {
+    if (latest == null) {
+      return null;
+    }
+    int k = latest.stepIndexFor(timestamp);
+    if (k < 0) {
+      return null;
+    }
+    AnomalyScore score = AnomalyScore.of(value, latest.mean()[k], latest.lower()[k], latest.upper()[k], latest.coverage());
+    return new AnomalyCheck(timestamp, value, latest.mean()[k], latest.lower()[k], latest.upper()[k], score, latest.model());
+  }
+
+  private ForecastResult forecast(SeriesState state) {
+    long[] timestamps = state.timestampsInOrder();
+    state.setStepMillis(medianSpacing(timestamps));
+    ForecastResult result =
+        forecaster.forecast(new SeriesWindow(timestamps, state.valuesInOrder(), state.stepMillis()), horizon);
+    state.setLatestForecast(
+        new LatestForecast(
+            state.lastTimestamp(), state.stepMillis(), result.mean(), result.lower(), result.upper(), result.coverage(), modelId));
+    state.setPointsSinceForecast(0);
+    return result;
+  }
+
+  /** The median of the spacings between consecutive timestamps (at least 1 ms). */
+  static long medianSpacing(long[] timestamps) {
+    long[] spacings = new long[timestamps.length - 1];
+    for (int i = 1; i < timestamps.length; i++) {
+      spacings[i - 1] = timestamps[i] - timestamps[i - 1];
+    }
+    Arrays.sort(spacings);
+    return Math.max(1, spacings[spacings.length / 2]);
+  }
+
+  /** Why an observation was not accepted. */
+  public enum Rejection {
+    /** Older than the newest accepted point of its series. */
+    LATE,
+    /** Same timestamp as the newest accepted point. */
+    DUPLICATE
+  }
+
+  /**
+   * An observation checked against its forecast.
+   *
+   * @param score null when the observation lies inside the interval
+   */
+  public record AnomalyCheck(
+      long timestamp, double observed, double expected, double lower, double upper, AnomalyScore score, String model) {}
+
+  /**
+   * The outcome of one observation.
+   *
+   * @param rejection null when the observation was accepted
+   * @param reason why it was rejected; null when accepted
+   * @param check the check against the latest forecast; null when there was none to check against
+   * @param forecast a new forecast issued after this observation; null when none was due
+   * @param windowReset whether a long gap reset the window before this observation
+   */
+  public record StepResult(
+      Rejection rejection, String reason, AnomalyCheck check, ForecastResult forecast, boolean windowReset) {
+
+    static StepResult rejected(Rejection rejection, String reason) {
+      return new StepResult(rejection, reason, null, null, false);
+    }
+  }
+}

@@ -1,0 +1,118 @@
+package dev.sibyl.streams.core;
+
+/**
+ * Everything the pipeline remembers about one series: a ring buffer of the last {@code capacity}
+ * observations, the nominal step, the number of points since the last forecast, and the latest
+ * forecast. Mutable; owned by the stream task that owns the series' partition.
+ */
+public final class SeriesState {
+
+  private final long[] timestamps; // (capacity) ring buffer
+  private final double[] values; // (capacity) ring buffer
+  private int size;
+  private int head; // index of the next write
+  private long stepMillis; // 0 until two points have been seen
+  private int pointsSinceForecast;
+  private LatestForecast latestForecast; // null until the first forecast
+
+  /**
+   * An empty state.
+   *
+   * @param capacity the number of observations kept (the lookback), at least 2
+   */
+  public SeriesState(int capacity) {
+    if (capacity < 2) {
+      throw new IllegalArgumentException("capacity must be at least 2, got " + capacity);
+    }
+    this.timestamps = new long[capacity];
+    this.values = new double[capacity];
+  }
+
+  /** Number of observations the buffer can hold. */
+  public int capacity() {
+    return values.length;
+  }
+
+  /** Number of observations held. */
+  public int size() {
+    return size;
+  }
+
+  /** Timestamp of the newest observation; only valid when {@link #size()} > 0. */
+  public long lastTimestamp() {
+    return timestamps[(head - 1 + capacity()) % capacity()];
+  }
+
+  /** Value of the newest observation; only valid when {@link #size()} > 0. */
+  public double lastValue() {
+    return values[(head - 1 + capacity()) % capacity()];
+  }
+
+  /** The nominal spacing of the series, or 0 when it is not known yet. */
+  public long stepMillis() {
+    return stepMillis;
+  }
+
+  /** Sets the nominal spacing of the series. */
+  public void setStepMillis(long stepMillis) {
+    this.stepMillis = stepMillis;
+  }
+
+  /** Points accepted since the latest forecast (or since the window was started). */
+  public int pointsSinceForecast() {
+    return pointsSinceForecast;
+  }
+
+  /** Sets the count of points since the latest forecast (used by the codec and after a forecast). */
+  public void setPointsSinceForecast(int points) {
+    this.pointsSinceForecast = points;
+  }
+
+  /** The latest forecast, or null when none has been issued since the window started. */
+  public LatestForecast latestForecast() {
+    return latestForecast;
+  }
+
+  /** Replaces the latest forecast; null clears it. */
+  public void setLatestForecast(LatestForecast forecast) {
+    this.latestForecast = forecast;
+  }
+
+  /** Appends an observation, evicting the oldest when full, and counts it toward the cadence. */
+  public void append(long timestamp, double value) {
+    timestamps[head] = timestamp;
+    values[head] = value;
+    head = (head + 1) % capacity();
+    size = Math.min(size + 1, capacity());
+    pointsSinceForecast++;
+  }
+
+  /** Forgets every observation and the latest forecast (after a long gap). */
+  public void reset() {
+    size = 0;
+    head = 0;
+    stepMillis = 0;
+    pointsSinceForecast = 0;
+    latestForecast = null;
+  }
+
+  /** The held timestamps, oldest first; shape (size). */
+  public long[] timestampsInOrder() {
+    long[] out = new long[size];
+    int start = (head - size + capacity()) % capacity();
+    for (int i = 0; i < size; i++) {
+      out[i] = timestamps[(start + i) % capacity()];
+    }
+    return out;
+  }
+
+  /** The held values, oldest first; shape (size). */
+  public double[] valuesInOrder() {
+    double[] out = new double[size];
+    int start = (head - size + capacity()) % capacity();
+    for (int i = 0; i < size; i++) {
+      out[i] = values[(start + i) % capacity()];
+    }
+    return out;
+  }
+}

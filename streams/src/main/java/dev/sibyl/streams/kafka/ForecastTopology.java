@@ -1,0 +1,109 @@
+package dev.sibyl.streams.kafka;
+
+import dev.sibyl.models.api.Forecaster;
+import dev.sibyl.schemas.AnomalyFlag;
+import dev.sibyl.schemas.DeadLetter;
+import dev.sibyl.schemas.Forecast;
+import dev.sibyl.schemas.TelemetryPoint;
+import dev.sibyl.schemas.serde.AvroSerdes;
+import dev.sibyl.streams.PipelineConfig;
+import dev.sibyl.streams.core.PointValidator;
+import dev.sibyl.streams.core.SeriesOperator;
+import java.util.Map;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The Kafka Streams topology of the forecasting pipeline:
+ *
+ * <pre>
+ * telemetry (bytes) -> decode -> series [store: series-state] -> forecasts
+ *                        |          |                          -> anomalies
+ *                        +----------+-------------------------> dead letters
+ * </pre>
+ *
+ * Input is read as bytes and decoded by a processor so that undecodable records reach the
+ * dead-letter topic with their original bytes. The topology is keyed by source throughout: all
+ * channels of a source share its partition, so the per-series store needs no repartition topic.
+ */
+public final class ForecastTopology {
+
+  /** Processor and store names: stable, because state and changelog topics are named after them. */
+  public static final String SOURCE = "telemetry-source";
+
+  public static final String DECODE_PROCESSOR = "decode";
+  public static final String SERIES_PROCESSOR = "series";
+  public static final String SERIES_STATE_STORE = "series-state";
+  public static final String FORECAST_SINK = "forecast-sink";
+  public static final String ANOMALY_SINK = "anomaly-sink";
+  public static final String DEAD_LETTER_SINK = "dead-letter-sink";
+
+  private ForecastTopology() {}
+
+  /**
+   * Builds the topology.
+   *
+   * @param config topics, window and cadence settings
+   * @param forecaster the model every series uses
+   * @param serdeConfigs settings of the Avro serdes (registry URL, ...); may be empty
+   */
+  public static Topology build(PipelineConfig config, Forecaster forecaster, Map<String, ?> serdeConfigs) {
+    int lookback = config.getInt(PipelineConfig.LOOKBACK_CONFIG);
+    SeriesOperator operator =
+        new SeriesOperator(
+            forecaster,
+            config.getInt(PipelineConfig.HORIZON_CONFIG),
+            config.getInt(PipelineConfig.CADENCE_CONFIG),
+            config.getInt(PipelineConfig.MAX_GAP_STEPS_CONFIG));
+    PointValidator validator = new PointValidator(config.getLong(PipelineConfig.MAX_FUTURE_CONFIG));
+    double minScore = config.getDouble(PipelineConfig.MIN_SCORE_CONFIG);
+
+    Topology topology = new Topology();
+    topology.addSource(
+        SOURCE,
+        new ByteArrayDeserializer(),
+        new ByteArrayDeserializer(),
+        config.getString(PipelineConfig.TELEMETRY_TOPIC_CONFIG));
+    topology.addProcessor(
+        DECODE_PROCESSOR,
+        () -> new DecodeProcessor(AvroSerdes.forType(TelemetryPoint.class, serdeConfigs, false).deserializer(), validator),
+        SOURCE);
+    topology.addProcessor(SERIES_PROCESSOR, () -> new SeriesProcessor(operator, lookback, minScore), DECODE_PROCESSOR);
+    topology.addStateStore(
+        Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore(SERIES_STATE_STORE), Serdes.String(), new SeriesStateSerde(lookback)),
+        SERIES_PROCESSOR);
+    topology.addSink(
+        FORECAST_SINK,
+        config.getString(PipelineConfig.FORECASTS_TOPIC_CONFIG),
+        new StringSerializer(),
+        valueSerializer(Forecast.class, serdeConfigs),
+        SERIES_PROCESSOR);
+    topology.addSink(
+        ANOMALY_SINK,
+        config.getString(PipelineConfig.ANOMALIES_TOPIC_CONFIG),
+        new StringSerializer(),
+        valueSerializer(AnomalyFlag.class, serdeConfigs),
+        SERIES_PROCESSOR);
+    topology.addSink(
+        DEAD_LETTER_SINK,
+        config.getString(PipelineConfig.DEAD_LETTER_TOPIC_CONFIG),
+        new StringSerializer(),
+        valueSerializer(DeadLetter.class, serdeConfigs),
+        DECODE_PROCESSOR,
+        SERIES_PROCESSOR);
+    return topology;
+  }
+
+  /** A serializer for one output type, typed as Object because processors forward several types. */
+  @SuppressWarnings("unchecked")
+  private static <T extends org.apache.avro.specific.SpecificRecord> Serializer<Object> valueSerializer(
+      Class<T> type, Map<String, ?> serdeConfigs) {
+    Serializer<T> serializer = AvroSerdes.forType(type, serdeConfigs, false).serializer();
+    return (topic, value) -> serializer.serialize(topic, (T) value);
+  }
+}

@@ -1,0 +1,139 @@
+package dev.sibyl.streams.kafka;
+
+import dev.sibyl.models.api.ForecastResult;
+import dev.sibyl.schemas.AnomalyFlag;
+import dev.sibyl.schemas.Forecast;
+import dev.sibyl.schemas.ForecastPoint;
+import dev.sibyl.schemas.Severity;
+import dev.sibyl.schemas.TelemetryPoint;
+import dev.sibyl.streams.core.SeriesId;
+import dev.sibyl.streams.core.SeriesOperator;
+import dev.sibyl.streams.core.SeriesOperator.AnomalyCheck;
+import dev.sibyl.streams.core.SeriesOperator.StepResult;
+import dev.sibyl.streams.core.SeriesState;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Second step of the topology: for each channel of a valid point, runs the {@link SeriesOperator}
+ * over the series' state from the store and emits what it produced: an {@link AnomalyFlag} when the
+ * observation falls outside the latest forecast's interval, a {@link Forecast} when the cadence is
+ * due, and a dead letter when the point was rejected (late or duplicate) or the model failed.
+ */
+final class SeriesProcessor implements Processor<Object, Object, Object, Object> {
+
+  private static final Logger LOG = LoggerFactory.getLogger(SeriesProcessor.class);
+
+  private final SeriesOperator operator;
+  private final int lookback;
+  private final double minScore;
+  private ProcessorContext<Object, Object> context;
+  private KeyValueStore<String, SeriesState> store;
+
+  SeriesProcessor(SeriesOperator operator, int lookback, double minScore) {
+    this.operator = operator;
+    this.lookback = lookback;
+    this.minScore = minScore;
+  }
+
+  @Override
+  public void init(ProcessorContext<Object, Object> context) {
+    this.context = context;
+    this.store = context.getStateStore(ForecastTopology.SERIES_STATE_STORE);
+  }
+
+  @Override
+  public void process(Record<Object, Object> record) {
+    DecodedPoint decoded = (DecodedPoint) record.value();
+    TelemetryPoint point = decoded.point();
+    long timestamp = point.getTimestamp().toEpochMilli();
+    List<String> problems = new ArrayList<>();
+    String stage = DeadLetters.STAGE_ORDER;
+    // Channels in name order, so that output order does not depend on the map's hashing.
+    for (Map.Entry<String, Double> channel : new TreeMap<>(point.getValues()).entrySet()) {
+      SeriesId series = new SeriesId(point.getSource(), channel.getKey());
+      SeriesState state = store.get(series.storeKey());
+      if (state == null) {
+        state = new SeriesState(lookback);
+      }
+      StepResult result;
+      try {
+        result = operator.onObservation(state, timestamp, channel.getValue());
+      } catch (RuntimeException e) {
+        // The point itself is fine and already appended; the model failed on this window.
+        LOG.warn("forecaster failed on series {}/{}", series.source(), series.channel(), e);
+        store.put(series.storeKey(), state);
+        problems.add("channel '" + series.channel() + "': forecaster " + operator.modelId() + " failed: " + DecodeProcessor.describe(e));
+        stage = DeadLetters.STAGE_FORECAST;
+        continue;
+      }
+      if (result.rejection() != null) {
+        problems.add("channel '" + series.channel() + "': " + result.reason());
+        continue;
+      }
+      store.put(series.storeKey(), state);
+      if (result.check() != null && result.check().score() != null && result.check().score().score() >= minScore) {
+        emit(record, toFlag(series, result.check()), ForecastTopology.ANOMALY_SINK);
+      }
+      if (result.forecast() != null) {
+        emit(record, toForecast(series, state, result.forecast()), ForecastTopology.FORECAST_SINK);
+      }
+    }
+    if (!problems.isEmpty()) {
+      emit(
+          record,
+          DeadLetters.of(context, decoded.rawKey(), decoded.rawValue(), stage, String.join("; ", problems)),
+          ForecastTopology.DEAD_LETTER_SINK);
+    }
+  }
+
+  private void emit(Record<Object, Object> input, Object value, String sink) {
+    context.forward(input.withValue(value), sink);
+  }
+
+  private Forecast toForecast(SeriesId series, SeriesState state, ForecastResult result) {
+    long issuedAt = state.lastTimestamp();
+    long step = state.stepMillis();
+    List<ForecastPoint> points = new ArrayList<>(result.horizon());
+    for (int k = 0; k < result.horizon(); k++) {
+      points.add(new ForecastPoint(Instant.ofEpochMilli(issuedAt + (k + 1) * step), result.mean()[k], result.lower()[k], result.upper()[k]));
+    }
+    return Forecast.newBuilder()
+        .setSource(series.source())
+        .setChannel(series.channel())
+        .setIssuedAt(Instant.ofEpochMilli(issuedAt))
+        .setStepMillis(step)
+        .setModel(operator.modelFamily())
+        .setModelVersion(operator.modelVersion())
+        .setLookback(state.size())
+        .setCoverage(result.coverage())
+        .setPoints(points)
+        .setDegraded(false)
+        .build();
+  }
+
+  private static AnomalyFlag toFlag(SeriesId series, AnomalyCheck check) {
+    return AnomalyFlag.newBuilder()
+        .setSource(series.source())
+        .setChannel(series.channel())
+        .setTimestamp(Instant.ofEpochMilli(check.timestamp()))
+        .setObserved(check.observed())
+        .setExpected(check.expected())
+        .setLower(check.lower())
+        .setUpper(check.upper())
+        .setScore(check.score().score())
+        .setSeverity(Severity.valueOf(check.score().severity().name()))
+        .setReason(check.score().reason())
+        .setModel(check.model())
+        .build();
+  }
+}

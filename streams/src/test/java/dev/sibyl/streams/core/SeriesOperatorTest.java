@@ -1,0 +1,106 @@
+package dev.sibyl.streams.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sibyl.streams.LastValueTestForecaster;
+import dev.sibyl.streams.core.SeriesOperator.Rejection;
+import dev.sibyl.streams.core.SeriesOperator.StepResult;
+import org.junit.jupiter.api.Test;
+
+class SeriesOperatorTest {
+
+  private static final long STEP = 60_000;
+
+  private final SeriesOperator operator = new SeriesOperator(new LastValueTestForecaster(4, 1.0), 4, 2, 3);
+
+  @Test
+  void forecastsOnceTheWindowReachesMinHistoryThenEveryCadencePoints() {
+    SeriesState state = new SeriesState(8);
+    int forecasts = 0;
+    for (int i = 0; i < 10; i++) {
+      StepResult r = operator.onObservation(state, i * STEP, 5.0);
+      if (r.forecast() != null) {
+        forecasts++;
+        assertThat(i).isIn(3, 5, 7, 9);
+      }
+    }
+    assertThat(forecasts).isEqualTo(4);
+    assertThat(state.size()).isEqualTo(8);
+    assertThat(state.timestampsInOrder()[0]).isEqualTo(2 * STEP);
+    assertThat(state.stepMillis()).isEqualTo(STEP);
+  }
+
+  @Test
+  void anObservationOutsideTheIntervalIsScored() {
+    SeriesState state = new SeriesState(8);
+    for (int i = 0; i < 4; i++) {
+      operator.onObservation(state, i * STEP, 5.0);
+    }
+    StepResult inside = operator.onObservation(state, 4 * STEP, 5.5);
+    assertThat(inside.check()).isNotNull();
+    assertThat(inside.check().score()).isNull();
+    StepResult outside = operator.onObservation(state, 5 * STEP, 9.0);
+    assertThat(outside.check().expected()).isEqualTo(5.0);
+    assertThat(outside.check().upper()).isEqualTo(6.0);
+    // 3 half-widths above the upper bound: 1 - exp(-3)
+    assertThat(outside.check().score().score()).isCloseTo(1 - Math.exp(-3), org.assertj.core.data.Offset.offset(1e-12));
+    assertThat(outside.check().score().severity()).isEqualTo(AnomalyScore.Severity.CRITICAL);
+    assertThat(outside.check().score().reason()).contains("above the 90% interval");
+  }
+
+  @Test
+  void latePointsAndDuplicatesAreRejectedWithoutChangingState() {
+    SeriesState state = new SeriesState(8);
+    operator.onObservation(state, 10 * STEP, 1.0);
+    operator.onObservation(state, 11 * STEP, 2.0);
+    StepResult late = operator.onObservation(state, 9 * STEP, 3.0);
+    assertThat(late.rejection()).isEqualTo(Rejection.LATE);
+    assertThat(late.reason()).contains("late");
+    StepResult same = operator.onObservation(state, 11 * STEP, 2.0);
+    assertThat(same.rejection()).isEqualTo(Rejection.DUPLICATE);
+    assertThat(same.reason()).contains("same value");
+    StepResult conflicting = operator.onObservation(state, 11 * STEP, 7.0);
+    assertThat(conflicting.reason()).contains("with value 2.0, not 7.0");
+    assertThat(state.size()).isEqualTo(2);
+  }
+
+  @Test
+  void aLongGapResetsTheWindowAndTheForecast() {
+    SeriesState state = new SeriesState(8);
+    for (int i = 0; i < 4; i++) {
+      operator.onObservation(state, i * STEP, 5.0);
+    }
+    assertThat(state.latestForecast()).isNotNull();
+    // a gap of 3 steps is tolerated
+    StepResult tolerated = operator.onObservation(state, 6 * STEP, 5.0);
+    assertThat(tolerated.windowReset()).isFalse();
+    StepResult reset = operator.onObservation(state, 100 * STEP, 5.0);
+    assertThat(reset.windowReset()).isTrue();
+    assertThat(reset.check()).isNull();
+    assertThat(state.size()).isEqualTo(1);
+    assertThat(state.latestForecast()).isNull();
+  }
+
+  @Test
+  void theCodecRoundTripsAStateAndRejectsUnknownVersions() {
+    SeriesState state = new SeriesState(5);
+    for (int i = 0; i < 7; i++) {
+      operator.onObservation(state, i * STEP, i);
+    }
+    SeriesStateCodec codec = new SeriesStateCodec(5);
+    byte[] bytes = codec.encode(state);
+    SeriesState back = codec.decode(bytes);
+    assertThat(back.valuesInOrder()).containsExactly(state.valuesInOrder());
+    assertThat(back.timestampsInOrder()).containsExactly(state.timestampsInOrder());
+    assertThat(back.pointsSinceForecast()).isEqualTo(state.pointsSinceForecast());
+    assertThat(back.latestForecast().mean()).containsExactly(state.latestForecast().mean());
+    assertThat(back.latestForecast().model()).isEqualTo("last-value-test:1");
+    // a smaller lookback after a restart keeps the newest points
+    assertThat(new SeriesStateCodec(3).decode(bytes).valuesInOrder()).containsExactly(4, 5, 6);
+    bytes[0] = 9;
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> codec.decode(bytes))
+        .hasMessageContaining("version 9");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> codec.decode(new byte[] {1, 0, 0}))
+        .hasMessageContaining("truncated");
+  }
+}
