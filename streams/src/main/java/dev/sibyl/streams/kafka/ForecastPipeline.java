@@ -1,0 +1,139 @@
+package dev.sibyl.streams.kafka;
+
+import dev.sibyl.models.api.Forecaster;
+import dev.sibyl.streams.PipelineConfig;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+
+/**
+ * A running Kafka Streams instance of the forecasting topology, exactly-once by default.
+ *
+ * <p>Owns its {@link KafkaStreams}; {@link #close} stops the stream threads and waits for them.
+ */
+public final class ForecastPipeline implements AutoCloseable {
+
+  /** Default application id (consumer group and prefix of internal topics). */
+  public static final String DEFAULT_APPLICATION_ID = "sibyl-pipeline";
+
+  private final KafkaStreams streams;
+
+  private ForecastPipeline(KafkaStreams streams) {
+    this.streams = streams;
+  }
+
+  /**
+   * Settings the pipeline needs unless the user set them: exactly-once v2, one replica (the
+   * embedded broker has one node; real clusters override it), and a short commit interval so that
+   * results appear within a fraction of a second.
+   *
+   * @param kafkaProperties client and Streams properties given by the user; they win
+   * @return the merged properties
+   */
+  public static Properties streamsProperties(Map<String, ?> kafkaProperties) {
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, DEFAULT_APPLICATION_ID);
+    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+    props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);
+    props.putAll(kafkaProperties);
+    return props;
+  }
+
+  /**
+   * Creates the pipeline's input and output topics when they do not exist.
+   *
+   * @param admin a connected admin client
+   * @param config the topic names
+   * @param partitions partitions of new topics
+   * @param replicationFactor replicas of new topics
+   */
+  public static void ensureTopics(Admin admin, PipelineConfig config, int partitions, short replicationFactor)
+      throws InterruptedException, TimeoutException {
+    Set<String> existing;
+    try {
+      existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("cannot list topics: " + e.getCause().getMessage(), e.getCause());
+    }
+    List<NewTopic> missing = new ArrayList<>();
+    for (String key :
+        List.of(
+            PipelineConfig.TELEMETRY_TOPIC_CONFIG,
+            PipelineConfig.FORECASTS_TOPIC_CONFIG,
+            PipelineConfig.ANOMALIES_TOPIC_CONFIG,
+            PipelineConfig.HEALTH_TOPIC_CONFIG,
+            PipelineConfig.DEAD_LETTER_TOPIC_CONFIG)) {
+      String topic = config.getString(key);
+      if (!existing.contains(topic)) {
+        missing.add(new NewTopic(topic, partitions, replicationFactor));
+      }
+    }
+    if (missing.isEmpty()) {
+      return;
+    }
+    try {
+      admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      if (!(e.getCause() instanceof TopicExistsException)) {
+        throw new IllegalStateException("cannot create topics " + missing + ": " + e.getCause().getMessage(), e.getCause());
+      }
+    }
+  }
+
+  /**
+   * Builds and starts the pipeline.
+   *
+   * @param config pipeline settings
+   * @param forecaster the model
+   * @param streamsProperties Kafka Streams properties (see {@link #streamsProperties})
+   * @param serdeConfigs Avro serde settings
+   */
+  public static ForecastPipeline start(
+      PipelineConfig config, Forecaster forecaster, Properties streamsProperties, Map<String, ?> serdeConfigs) {
+    KafkaStreams streams = new KafkaStreams(ForecastTopology.build(config, forecaster, serdeConfigs), streamsProperties);
+    streams.start();
+    return new ForecastPipeline(streams);
+  }
+
+  /**
+   * Waits until the stream threads are running (assignment done, state restored).
+   *
+   * @throws TimeoutException when that takes longer than {@code timeout}
+   * @throws IllegalStateException when the application failed
+   */
+  public void awaitRunning(Duration timeout) throws InterruptedException, TimeoutException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (streams.state() != KafkaStreams.State.RUNNING) {
+      if (streams.state() == KafkaStreams.State.ERROR || streams.state() == KafkaStreams.State.NOT_RUNNING) {
+        throw new IllegalStateException("the stream pipeline stopped: state " + streams.state());
+      }
+      if (System.nanoTime() > deadline) {
+        throw new TimeoutException("the stream pipeline was not running after " + timeout + " (state " + streams.state() + ")");
+      }
+      Thread.sleep(20);
+    }
+  }
+
+  /** The Kafka Streams state (for progress displays and health checks). */
+  public KafkaStreams.State state() {
+    return streams.state();
+  }
+
+  /** Stops the stream threads, waiting up to 30 s. */
+  @Override
+  public void close() {
+    streams.close(Duration.ofSeconds(30));
+  }
+}
