@@ -21,8 +21,12 @@ public final class AvroSerdes {
    * @param type the generated class, e.g. {@code TelemetryPoint.class}
    * @param configs serde configuration (see {@link SerdeConfig}); never null, may be empty
    * @param isKey whether the serde is used for record keys (affects the registry subject)
-   * @return a configured serde
-   * @throws org.apache.kafka.common.config.ConfigException when the configuration is invalid
+   * @return a configured serde; with a registry, serializer and deserializer share one client
+   *     (and its cache)
+   * @throws org.apache.kafka.common.config.ConfigException when the configuration is invalid,
+   *     e.g. a TLS store that cannot be read
+   * @throws IllegalArgumentException when a historical schema of the type (see {@link
+   *     SchemaHistory}) cannot be read by its current schema
    */
   public static <T extends SpecificRecord> Serde<T> forType(
       Class<T> type, Map<String, ?> configs, boolean isKey) {
@@ -30,6 +34,9 @@ public final class AvroSerdes {
     if (config.registryUrl().isEmpty()) {
       return Serdes.serdeFrom(new SingleObjectSerializer<>(type), new SingleObjectDeserializer<>(type));
     }
-    throw new UnsupportedOperationException("schema registry wire format: not yet implemented");
+    SchemaRegistryClient registry = new SchemaRegistryClient(config);
+    return Serdes.serdeFrom(
+        new ConfluentAvroSerializer<>(type, registry, isKey, config.autoRegisterSchemas()),
+        new ConfluentAvroDeserializer<>(type, registry));
   }
 }
