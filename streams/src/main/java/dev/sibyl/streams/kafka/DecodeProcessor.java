@@ -1,6 +1,7 @@
 package dev.sibyl.streams.kafka;
 
 import dev.sibyl.schemas.TelemetryPoint;
+import dev.sibyl.schemas.serde.SchemaRegistryException;
 import dev.sibyl.streams.core.PointValidator;
 import java.nio.charset.StandardCharsets;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -42,6 +43,10 @@ final class DecodeProcessor implements Processor<byte[], byte[], Object, Object>
     TelemetryPoint point;
     try {
       point = deserializer.deserialize(topic, rawValue);
+    } catch (SchemaRegistryException e) {
+      // The registry is down or refuses us: nothing is wrong with the record, so it must not be
+      // dead-lettered. Fail the task; it retries from the last committed offset.
+      throw e;
     } catch (RuntimeException e) {
       deadLetter(record, DeadLetters.STAGE_DESERIALIZE, describe(e));
       return;
