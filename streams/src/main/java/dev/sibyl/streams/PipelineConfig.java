@@ -63,6 +63,11 @@ public final class PipelineConfig extends AbstractConfig {
   private static final String MIN_SCORE_DOC =
       "Observations outside the interval whose score is below this are not flagged.";
 
+  public static final String WARMUP_POINTS_CONFIG = "anomaly.warmup-points";
+  private static final String WARMUP_POINTS_DOC =
+      "Observations of a series are not flagged until its window holds this many points: before that"
+          + " the intervals rest on too few calibration residuals to be trusted.";
+
   private static final ConfigDef DEFINITION =
       new ConfigDef()
           .define(TELEMETRY_TOPIC_CONFIG, Type.STRING, TELEMETRY_TOPIC_DEFAULT, Importance.HIGH, TELEMETRY_TOPIC_DOC)
@@ -76,7 +81,8 @@ public final class PipelineConfig extends AbstractConfig {
           .define(MODEL_FAMILY_CONFIG, Type.STRING, "holt-winters", Importance.HIGH, MODEL_FAMILY_DOC)
           .define(MAX_GAP_STEPS_CONFIG, Type.INT, 10, Range.atLeast(1), Importance.MEDIUM, MAX_GAP_STEPS_DOC)
           .define(MAX_FUTURE_CONFIG, Type.LONG, 24L * 3600 * 1000, Range.atLeast(0), Importance.LOW, MAX_FUTURE_DOC)
-          .define(MIN_SCORE_CONFIG, Type.DOUBLE, 0.0, Range.between(0.0, 1.0), Importance.MEDIUM, MIN_SCORE_DOC);
+          .define(MIN_SCORE_CONFIG, Type.DOUBLE, 0.0, Range.between(0.0, 1.0), Importance.MEDIUM, MIN_SCORE_DOC)
+          .define(WARMUP_POINTS_CONFIG, Type.INT, 72, Range.atLeast(0), Importance.MEDIUM, WARMUP_POINTS_DOC);
 
   /**
    * @param originals raw settings; keys this class does not define are ignored (they belong to

@@ -33,6 +33,7 @@ public final class SeriesOperator {
   private final int cadence;
   private final int maxGapSteps;
   private final int minHistory;
+  private final int warmupPoints;
   private final String modelId;
 
   /**
@@ -40,18 +41,20 @@ public final class SeriesOperator {
    * @param horizon steps per forecast, positive
    * @param cadence a forecast every this many accepted points, in [1, horizon]
    * @param maxGapSteps a longer gap resets the window, positive
+   * @param warmupPoints observations are checked only once the window holds this many points
    */
-  public SeriesOperator(Forecaster forecaster, int horizon, int cadence, int maxGapSteps) {
-    if (horizon < 1 || cadence < 1 || cadence > horizon || maxGapSteps < 1) {
+  public SeriesOperator(Forecaster forecaster, int horizon, int cadence, int maxGapSteps, int warmupPoints) {
+    if (horizon < 1 || cadence < 1 || cadence > horizon || maxGapSteps < 1 || warmupPoints < 0) {
       throw new IllegalArgumentException(
           "need horizon >= 1, 1 <= cadence <= horizon and maxGapSteps >= 1, got horizon="
-              + horizon + ", cadence=" + cadence + ", maxGapSteps=" + maxGapSteps);
+              + horizon + ", cadence=" + cadence + ", maxGapSteps=" + maxGapSteps + ", warmupPoints=" + warmupPoints);
     }
     this.forecaster = forecaster;
     this.horizon = horizon;
     this.cadence = cadence;
     this.maxGapSteps = maxGapSteps;
     this.minHistory = Math.max(2, forecaster.minHistory());
+    this.warmupPoints = warmupPoints;
     this.modelId = forecaster.family() + ":" + forecaster.version();
   }
 
@@ -105,8 +108,9 @@ public final class SeriesOperator {
       }
     }
 
-    // 3. Check the observation against the forecast made before it arrived.
-    AnomalyCheck check = checkAgainstLatestForecast(state.latestForecast(), timestamp, value);
+    // 3. Check the observation against the forecast made before it arrived, once warmed up.
+    AnomalyCheck check =
+        state.size() >= warmupPoints ? checkAgainstLatestForecast(state.latestForecast(), timestamp, value) : null;
 
     // 4. Append, then forecast when the cadence is due and the window is long enough.
     state.append(timestamp, value);

@@ -58,7 +58,8 @@ public final class ForecastTopology {
             forecaster,
             config.getInt(PipelineConfig.HORIZON_CONFIG),
             config.getInt(PipelineConfig.CADENCE_CONFIG),
-            config.getInt(PipelineConfig.MAX_GAP_STEPS_CONFIG));
+            config.getInt(PipelineConfig.MAX_GAP_STEPS_CONFIG),
+            config.getInt(PipelineConfig.WARMUP_POINTS_CONFIG));
     PointValidator validator = new PointValidator(config.getLong(PipelineConfig.MAX_FUTURE_CONFIG));
     double minScore = config.getDouble(PipelineConfig.MIN_SCORE_CONFIG);
 

@@ -11,7 +11,7 @@ class SeriesOperatorTest {
 
   private static final long STEP = 60_000;
 
-  private final SeriesOperator operator = new SeriesOperator(new LastValueTestForecaster(4, 1.0), 4, 2, 3);
+  private final SeriesOperator operator = new SeriesOperator(new LastValueTestForecaster(4, 1.0), 4, 2, 3, 0);
 
   @Test
   void forecastsOnceTheWindowReachesMinHistoryThenEveryCadencePoints() {
@@ -102,5 +102,18 @@ class SeriesOperatorTest {
         .hasMessageContaining("version 9");
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> codec.decode(new byte[] {1, 0, 0}))
         .hasMessageContaining("truncated");
+  }
+
+  @Test
+  void noObservationIsCheckedDuringWarmUp() {
+    SeriesOperator warming = new SeriesOperator(new LastValueTestForecaster(4, 1.0), 4, 2, 3, 6);
+    SeriesState state = new SeriesState(8);
+    for (int i = 0; i < 5; i++) {
+      warming.onObservation(state, i * STEP, 5.0);
+    }
+    // a forecast exists (issued at 4 points) but the window holds 5 < 6 points: not checked
+    assertThat(state.latestForecast()).isNotNull();
+    assertThat(warming.onObservation(state, 5 * STEP, 5.0).check()).isNull();
+    assertThat(warming.onObservation(state, 6 * STEP, 50.0).check().score()).isNotNull();
   }
 }

@@ -52,7 +52,8 @@ class ForecastTopologyTest {
                 PipelineConfig.LOOKBACK_CONFIG, "8",
                 PipelineConfig.HORIZON_CONFIG, "4",
                 PipelineConfig.CADENCE_CONFIG, "2",
-                PipelineConfig.MAX_GAP_STEPS_CONFIG, "3"));
+                PipelineConfig.MAX_GAP_STEPS_CONFIG, "3",
+                PipelineConfig.WARMUP_POINTS_CONFIG, "4"));
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
