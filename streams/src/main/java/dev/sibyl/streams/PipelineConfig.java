@@ -61,7 +61,9 @@ public final class PipelineConfig extends AbstractConfig {
 
   public static final String MIN_SCORE_CONFIG = "anomaly.min-score";
   private static final String MIN_SCORE_DOC =
-      "Observations outside the interval whose score is below this are not flagged.";
+      "Observations outside the interval whose score is below this are not flagged. The score is"
+          + " 1 - exp(-d), d the distance beyond the interval in half-widths: the default 0.5 flags"
+          + " excursions beyond 0.69 half-widths, 0 flags every observation outside the interval.";
 
   public static final String WARMUP_POINTS_CONFIG = "anomaly.warmup-points";
   private static final String WARMUP_POINTS_DOC =
@@ -81,7 +83,7 @@ public final class PipelineConfig extends AbstractConfig {
           .define(MODEL_FAMILY_CONFIG, Type.STRING, "holt-winters", Importance.HIGH, MODEL_FAMILY_DOC)
           .define(MAX_GAP_STEPS_CONFIG, Type.INT, 10, Range.atLeast(1), Importance.MEDIUM, MAX_GAP_STEPS_DOC)
           .define(MAX_FUTURE_CONFIG, Type.LONG, 24L * 3600 * 1000, Range.atLeast(0), Importance.LOW, MAX_FUTURE_DOC)
-          .define(MIN_SCORE_CONFIG, Type.DOUBLE, 0.0, Range.between(0.0, 1.0), Importance.MEDIUM, MIN_SCORE_DOC)
+          .define(MIN_SCORE_CONFIG, Type.DOUBLE, 0.5, Range.between(0.0, 1.0), Importance.MEDIUM, MIN_SCORE_DOC)
           .define(WARMUP_POINTS_CONFIG, Type.INT, 72, Range.atLeast(0), Importance.MEDIUM, WARMUP_POINTS_DOC);
 
   /**

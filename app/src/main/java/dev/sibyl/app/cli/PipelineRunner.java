@@ -1,0 +1,60 @@
+package dev.sibyl.app.cli;
+
+import dev.sibyl.app.config.AppConfig;
+import dev.sibyl.models.api.Forecaster;
+import dev.sibyl.models.api.ForecasterRegistry;
+import dev.sibyl.streams.PipelineConfig;
+import dev.sibyl.streams.kafka.ForecastPipeline;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.streams.StreamsConfig;
+
+/**
+ * Starts the Kafka Streams pipeline from the merged configuration: the one place where settings
+ * become a model, topics and Streams properties, shared by {@code demo} and {@code streams}.
+ */
+final class PipelineRunner {
+
+  private PipelineRunner() {}
+
+  /** The five topics of the pipeline, in a fixed order: telemetry, forecasts, anomalies, health, dead letters. */
+  static List<String> topics(PipelineConfig pipeline) {
+    return List.of(
+        pipeline.getString(PipelineConfig.TELEMETRY_TOPIC_CONFIG),
+        pipeline.getString(PipelineConfig.FORECASTS_TOPIC_CONFIG),
+        pipeline.getString(PipelineConfig.ANOMALIES_TOPIC_CONFIG),
+        pipeline.getString(PipelineConfig.HEALTH_TOPIC_CONFIG),
+        pipeline.getString(PipelineConfig.DEAD_LETTER_TOPIC_CONFIG));
+  }
+
+  /** The forecaster named by {@code model.family} with its {@code model.option.*} settings. */
+  static Forecaster forecaster(PipelineConfig pipeline) {
+    Map<String, String> options = new HashMap<>();
+    pipeline.modelOptions().forEach((k, v) -> options.put(k, String.valueOf(v)));
+    return ForecasterRegistry.create(pipeline.getString(PipelineConfig.MODEL_FAMILY_CONFIG), options);
+  }
+
+  /**
+   * Creates the topics when missing and starts the pipeline.
+   *
+   * @param config merged settings
+   * @param session the Kafka cluster
+   * @param applicationId Streams application id (consumer group, internal topic prefix)
+   */
+  static ForecastPipeline start(AppConfig config, KafkaSession session, String applicationId) {
+    PipelineConfig pipeline = new PipelineConfig(config.merged());
+    Forecaster forecaster = forecaster(pipeline);
+    session.ensureTopics(topics(pipeline));
+    Properties props = ForecastPipeline.streamsProperties(session.clientProperties());
+    // kafka.application.id and kafka.state.dir, when set, win over the command's defaults.
+    if (!config.kafkaClientProperties().containsKey(StreamsConfig.APPLICATION_ID_CONFIG)) {
+      props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
+    }
+    if (!config.kafkaClientProperties().containsKey(StreamsConfig.STATE_DIR_CONFIG)) {
+      props.put(StreamsConfig.STATE_DIR_CONFIG, config.dataDir().resolve("streams").toString());
+    }
+    return ForecastPipeline.start(pipeline, forecaster, props, config.merged());
+  }
+}
