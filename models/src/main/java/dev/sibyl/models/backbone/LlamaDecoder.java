@@ -1,0 +1,317 @@
+package dev.sibyl.models.backbone;
+
+// Architecture: Llama 2 (Touvron et al., "Llama 2: Open Foundation and Fine-Tuned Chat Models",
+// 2023), as implemented by karpathy/llama2.c run.c forward(): pre-norm blocks with RMSNorm,
+// rotary position embeddings, grouped-query attention over a key/value cache, and a SwiGLU FFN;
+// final RMSNorm; a linear classifier, optionally tied to the token embeddings.
+// Departures from run.c: batched over sequences and over new positions (a causal mask replaces
+// run.c's loop "for t <= pos"); the q, k, v projections (and w1, w3) are one stacked matrix
+// product; optional q/k/v biases (Qwen2); RoPE may pair features the Hugging Face way (HALF);
+// hidden states can be read before the classifier and after any first k layers; RMSNorm divides
+// by sqrt(mean(x^2) + eps) where run.c multiplies by its reciprocal (float rounding only).
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import java.util.Objects;
+
+/**
+ * A Llama-family decoder on DJL NDArrays: Llama 2 as in llama2.c, and the same block (RMSNorm,
+ * RoPE, grouped-query attention, SwiGLU, optional q/k/v biases) that the Hugging Face Llama, Qwen2,
+ * SmolLM and TinyLlama checkpoints need once their loaders exist.
+ *
+ * <p>Immutable and thread-safe: the only fields are the frozen weights (and views of them) and the
+ * RoPE tables; every sequence's cache is in its {@link DecoderState}. See {@link Decoder} for the
+ * memory rules.
+ */
+public final class LlamaDecoder implements Decoder {
+
+  private final DecoderConfig config;
+  private final DecoderWeights weights;
+  private final NDManager manager;
+
+  /** Per layer, views of the weights transposed to {@code (in, out)} for {@code x @ W}. */
+  private final NDArray[] wqkvT; // (dim, dim + 2 kvDim)
+
+  private final NDArray[] woT; // (dim, dim)
+  private final NDArray[] w13T; // (dim, 2 hiddenDim)
+  private final NDArray[] w2T; // (hiddenDim, dim)
+  private final NDArray classifierT; // (dim, vocabSize)
+
+  /** RoPE {@code cos(pos * freq)} per feature {@code (maxSeqLen, 1, headSize)}. */
+  private final NDArray ropeCos;
+
+  /** RoPE {@code ∓sin(pos * freq)} per feature, signed by pair role {@code (maxSeqLen, 1, hs)}. */
+  private final NDArray ropeSin;
+
+  /**
+   * Builds a decoder on loaded weights and takes ownership of their manager.
+   *
+   * @param config the hyperparameters; never null
+   * @param weights the weights, all in {@code manager}; never null
+   * @param manager the manager holding the weights; closed by {@link #close()}
+   * @throws IllegalArgumentException when a weight's shape does not match {@code config}
+   */
+  public LlamaDecoder(DecoderConfig config, DecoderWeights weights, NDManager manager) {
+    this.config = Objects.requireNonNull(config, "config");
+    this.weights = Objects.requireNonNull(weights, "weights");
+    this.manager = Objects.requireNonNull(manager, "manager");
+    weights.checkShapes(config);
+    int n = config.nLayers();
+    wqkvT = new NDArray[n];
+    woT = new NDArray[n];
+    w13T = new NDArray[n];
+    w2T = new NDArray[n];
+    for (int l = 0; l < n; l++) {
+      LayerWeights lw = weights.layers().get(l);
+      wqkvT[l] = inManager(lw.wqkv().transpose());
+      woT[l] = inManager(lw.wo().transpose());
+      w13T[l] = inManager(lw.w13().transpose());
+      w2T[l] = inManager(lw.w2().transpose());
+    }
+    classifierT = inManager(weights.classifier().transpose());
+    float[][] tables = ropeTables(config);
+    Shape tableShape = new Shape(config.maxSeqLen(), 1, config.headSize());
+    ropeCos = manager.create(tables[0], tableShape);
+    ropeSin = manager.create(tables[1], tableShape);
+  }
+
+  @Override
+  public DecoderConfig config() {
+    return config;
+  }
+
+  @Override
+  public Device device() {
+    return manager.getDevice();
+  }
+
+  @Override
+  public NDArray embeddingTable() {
+    return weights.tokenEmbedding();
+  }
+
+  @Override
+  public NDArray tokenEmbeddings(NDArray ids) {
+    if (ids.getShape().dimension() != 2) {
+      throw new IllegalArgumentException("ids must have shape (batch, seq), got " + ids.getShape());
+    }
+    // x = token_embedding_table[ids]: a gather of rows into the caller's manager
+    return weights.tokenEmbedding().get(ids.getManager(), new NDIndex("{}", ids));
+  }
+
+  @Override
+  public DecoderState newState(int batch) {
+    if (batch < 1) {
+      throw new IllegalArgumentException("batch must be >= 1, got " + batch);
+    }
+    return new DecoderState(manager.newSubManager(), batch, config.nLayers(), config.maxSeqLen());
+  }
+
+  @Override
+  public NDArray forward(NDArray inputEmbeddings, DecoderState state, int useLayers) {
+    Shape in = inputEmbeddings.getShape();
+    if (in.dimension() != 3 || in.get(2) != config.dim() || in.get(1) < 1) {
+      throw new IllegalArgumentException(
+          "inputEmbeddings must have shape (batch, seq >= 1, dim=" + config.dim() + "), got " + in);
+    }
+    if (in.get(0) != state.batch()) {
+      throw new IllegalArgumentException(
+          "inputEmbeddings batch must equal the state's batch " + state.batch() + ", got " + in);
+    }
+    if (useLayers < 1 || useLayers > config.nLayers()) {
+      throw new IllegalArgumentException(
+          "useLayers must be in [1, " + config.nLayers() + "], got " + useLayers);
+    }
+    int seq = (int) in.get(1);
+    state.checkAppend(seq, useLayers);
+    NDManager caller = inputEmbeddings.getManager();
+    try (NDManager scope = caller.newSubManager()) {
+      inputEmbeddings.tempAttach(scope);
+      NDArray[] newKeys = new NDArray[useLayers];
+      NDArray[] newValues = new NDArray[useLayers];
+      NDArray hidden = forwardLayers(inputEmbeddings, state, newKeys, newValues, scope);
+      hidden.attach(caller);
+      state.commit(newKeys, newValues, seq);
+      return hidden;
+    }
+  }
+
+  @Override
+  public NDArray logits(NDArray hidden) {
+    Shape in = hidden.getShape();
+    if (in.dimension() != 3 || in.get(2) != config.dim()) {
+      throw new IllegalArgumentException(
+          "hidden must have shape (batch, seq, dim=" + config.dim() + "), got " + in);
+    }
+    // logits = x @ wcls^T
+    return hidden.matMul(classifierT);
+  }
+
+  @Override
+  public void close() {
+    manager.close();
+  }
+
+  /**
+   * The blocks, one commented step per math operation as in run.c forward(). Every array created
+   * here lives in {@code scope} ({@code x} was attached there, and each operation's result joins
+   * the manager of its first operand); the new caches go to {@code newKeys} / {@code newValues}.
+   *
+   * @param x input embeddings {@code (batch, seq, dim)}
+   * @return hidden states after the final RMSNorm {@code (batch, seq, dim)}
+   */
+  private NDArray forwardLayers(
+      NDArray x, DecoderState state, NDArray[] newKeys, NDArray[] newValues, NDManager scope) {
+    long b = x.getShape().get(0);
+    long seq = x.getShape().get(1);
+    int pos = state.position();
+    int dim = config.dim();
+    int hs = config.headSize();
+    int nKv = config.nKvHeads();
+    int group = config.groupSize();
+    // RoPE angles of the new positions, (seq, 1, hs), broadcast over batch and heads
+    NDIndex positions = new NDIndex("{}:{}", pos, pos + seq);
+    NDArray cos = ropeCos.get(scope, positions);
+    NDArray sin = ropeSin.get(scope, positions);
+    // causal mask over (group * seq query rows, pos + seq keys); a single new position sees all
+    NDArray mask = seq == 1 ? null : causalMask(scope, group, (int) seq, pos);
+    float scale = (float) Math.sqrt(hs);
+
+    for (int l = 0; l < newKeys.length; l++) {
+      LayerWeights lw = weights.layers().get(l);
+
+      // attention rmsnorm: xb = rmsnorm(x) * w_rms_att
+      NDArray xb = rmsnorm(x, lw.attnNorm());
+
+      // qkv matmuls for this position: [q | k | v] = xb @ [wq; wk; wv]^T (+ bias)
+      NDArray qkv = xb.matMul(wqkvT[l]);
+      if (lw.bqkv() != null) {
+        qkv = qkv.add(lw.bqkv());
+      }
+      NDList qkAndV = qkv.split(new long[] {dim + config.kvDim()}, 2);
+
+      // RoPE relative positional encoding: rotate each (q, k) feature pair by pos * freq,
+      // v' = v * cos + pair_swap(v) * (∓sin), on all query and key heads at once
+      NDArray qk = qkAndV.get(0).reshape(b, seq, config.nHeads() + nKv, hs);
+      qk = qk.mul(cos).add(pairSwap(qk, b, seq).mul(sin));
+      NDList qAndK = qk.split(new long[] {config.nHeads()}, 2);
+
+      // grouped-query layout: query head h uses kv head h / group; q rows are (group, seq)
+      NDArray q = qAndK.get(0).reshape(b, seq, nKv, group, hs).transpose(0, 2, 3, 1, 4);
+      q = q.reshape(b, nKv, group * seq, hs);
+      NDArray kT = qAndK.get(1).transpose(0, 2, 3, 1); // (b, nKv, hs, seq)
+      NDArray v = qkAndV.get(1).reshape(b, seq, nKv, hs).transpose(0, 2, 1, 3); // (b, nKv, seq, hs)
+
+      // append this position's key and value to the kv cache
+      NDArray keys = appendCache(state.keys(l), kT, 3, scope); // (b, nKv, hs, pos + seq)
+      NDArray values = appendCache(state.values(l), v, 2, scope); // (b, nKv, pos + seq, hs)
+      newKeys[l] = keys;
+      newValues[l] = values;
+
+      // attention scores: att = q . k / sqrt(head_size), causal, softmax over the keys
+      NDArray att = q.matMul(keys).div(scale);
+      if (mask != null) {
+        att = att.add(mask);
+      }
+      att = att.softmax(3);
+
+      // weighted sum of the values, heads back to (b, seq, dim)
+      NDArray o = att.matMul(values).reshape(b, nKv, group, seq, hs).transpose(0, 3, 1, 2, 4);
+      o = o.reshape(b, seq, dim);
+
+      // final matmul to get the output of the attention, residual connection back into x
+      x = x.add(o.matMul(woT[l]));
+
+      // ffn rmsnorm: xb = rmsnorm(x) * w_rms_ffn
+      xb = rmsnorm(x, lw.ffnNorm());
+
+      // SwiGLU: self.w2(F.silu(self.w1(x)) * self.w3(x)), w1 and w3 in one product
+      NDList gateUp = xb.matMul(w13T[l]).split(new long[] {config.hiddenDim()}, 2);
+      NDArray hb = Activation.swish(gateUp.get(0), 1f).mul(gateUp.get(1));
+
+      // final matmul to get the output of the ffn, residual connection
+      x = x.add(hb.matMul(w2T[l]));
+    }
+
+    // final rmsnorm
+    return rmsnorm(x, weights.finalNorm());
+  }
+
+  /** RMSNorm: {@code w * x / sqrt(mean(x^2) + eps)} over the last axis of {@code (b, s, dim)}. */
+  private NDArray rmsnorm(NDArray x, NDArray weight) {
+    NDArray rms = x.square().mean(new int[] {2}, true).add(config.normEps()).sqrt();
+    return x.div(rms).mul(weight);
+  }
+
+  /**
+   * The partner of every feature in its RoPE pair, {@code (b, s, heads, hs)}: swaps adjacent
+   * features (INTERLEAVED) or the two halves (HALF); the sign lives in the sin table.
+   */
+  private NDArray pairSwap(NDArray x, long b, long seq) {
+    long heads = x.getShape().get(2);
+    int hs = config.headSize();
+    if (config.ropeStyle() == RopeStyle.INTERLEAVED) {
+      return x.reshape(b, seq, heads, hs / 2, 2).flip(4).reshape(b, seq, heads, hs);
+    }
+    return x.reshape(b, seq, heads, 2, hs / 2).flip(3).reshape(b, seq, heads, hs);
+  }
+
+  /** Appends along {@code axis}; the result lives in {@code scope} until the state commits it. */
+  private static NDArray appendCache(NDArray cached, NDArray fresh, int axis, NDManager scope) {
+    if (cached == null) {
+      return fresh;
+    }
+    NDArray joined = cached.concat(fresh, axis);
+    joined.attach(scope);
+    return joined;
+  }
+
+  /** Additive mask {@code (group * seq, pos + seq)}: row {@code g * seq + i} sees keys to pos+i. */
+  private static NDArray causalMask(NDManager scope, int group, int seq, int pos) {
+    int keys = pos + seq;
+    float[] mask = new float[group * seq * keys];
+    for (int g = 0; g < group; g++) {
+      for (int i = 0; i < seq; i++) {
+        int row = (g * seq + i) * keys;
+        for (int t = pos + i + 1; t < keys; t++) {
+          mask[row + t] = Float.NEGATIVE_INFINITY;
+        }
+      }
+    }
+    return scope.create(mask, new Shape(group * seq, keys));
+  }
+
+  /**
+   * RoPE tables {@code [cos, signedSin]}, each {@code (maxSeqLen, headSize)} flattened, computed in
+   * float as run.c does: {@code freq = 1 / theta^(2i / headSize)}, {@code val = pos * freq}.
+   */
+  static float[][] ropeTables(DecoderConfig config) {
+    int hs = config.headSize();
+    int half = hs / 2;
+    float[] cos = new float[config.maxSeqLen() * hs];
+    float[] sin = new float[config.maxSeqLen() * hs];
+    for (int pos = 0; pos < config.maxSeqLen(); pos++) {
+      for (int j = 0; j < hs; j++) {
+        boolean interleaved = config.ropeStyle() == RopeStyle.INTERLEAVED;
+        int pair = interleaved ? j / 2 : j % half;
+        boolean first = interleaved ? j % 2 == 0 : j < half;
+        float freq = 1.0f / (float) Math.pow(config.ropeTheta(), (2 * pair) / (float) hs);
+        float val = pos * freq;
+        cos[pos * hs + j] = (float) Math.cos(val);
+        float s = (float) Math.sin(val);
+        sin[pos * hs + j] = first ? -s : s;
+      }
+    }
+    return new float[][] {cos, sin};
+  }
+
+  private NDArray inManager(NDArray view) {
+    view.attach(manager);
+    return view;
+  }
+}

@@ -1,0 +1,90 @@
+package dev.sibyl.models.runtime;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The DJL engine as the models see it: device choice with CPU fallback, thread counts, and the
+ * random seed.
+ *
+ * <p>Named {@code ModelRuntime} rather than {@code Runtime} to stay clear of {@link
+ * java.lang.Runtime}. Stateless; every method may be called from any thread.
+ */
+public final class ModelRuntime {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ModelRuntime.class);
+
+  private ModelRuntime() {}
+
+  /**
+   * Applies the configured thread counts as DJL system properties, then starts the engine.
+   *
+   * <p>A count of 0 leaves the property alone, so a value the user set with {@code -D} stays. The
+   * properties only take effect before the engine's first start in this JVM; a later call logs a
+   * warning when a count would change.
+   *
+   * @param config the configuration; never null
+   * @return the device the models should use (see {@link #device})
+   */
+  public static Device start(DeviceConfig config) {
+    Objects.requireNonNull(config, "config");
+    applyThreads(DeviceConfig.NUM_THREADS_PROPERTY, config.numThreads());
+    applyThreads(DeviceConfig.NUM_INTEROP_THREADS_PROPERTY, config.numInteropThreads());
+    return device(config);
+  }
+
+  /**
+   * Resolves the configured device: {@code "gpu:N"} becomes {@link Device#gpu(int)} when the engine
+   * sees more than N GPUs, and otherwise the CPU with a logged warning.
+   *
+   * @param config the configuration; never null
+   * @return the device; never null
+   */
+  public static Device device(DeviceConfig config) {
+    Objects.requireNonNull(config, "config");
+    int gpu = config.gpuIndex();
+    if (gpu < 0) {
+      return Device.cpu();
+    }
+    int gpus = Engine.getInstance().getGpuCount();
+    if (gpu >= gpus) {
+      LOG.warn(
+          "{}={} but the engine {} sees {} GPU(s); falling back to the CPU",
+          DeviceConfig.DEVICE_CONFIG,
+          config.device(),
+          Engine.getInstance().getEngineName(),
+          gpus);
+      return Device.cpu();
+    }
+    return Device.gpu(gpu);
+  }
+
+  /**
+   * Seeds the engine's random generator (parameter initialisation, dropout) for reproducible
+   * training.
+   *
+   * @param seed the seed
+   */
+  public static void setSeed(int seed) {
+    Engine.getInstance().setRandomSeed(seed);
+  }
+
+  private static void applyThreads(String property, int count) {
+    if (count == 0) {
+      return;
+    }
+    String value = Integer.toString(count);
+    String previous = System.getProperty(property);
+    if (previous != null && !previous.equals(value)) {
+      LOG.warn(
+          "{} was {} and is now {}; it only takes effect if the engine has not started yet",
+          property,
+          previous,
+          value);
+    }
+    System.setProperty(property, value);
+  }
+}

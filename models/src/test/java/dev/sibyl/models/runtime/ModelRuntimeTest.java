@@ -1,0 +1,64 @@
+package dev.sibyl.models.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Device configuration, CPU fallback and seeding. */
+class ModelRuntimeTest {
+
+  @Test
+  void emptyMapGivesTheDefaults() {
+    DeviceConfig c = DeviceConfig.fromMap(Map.of());
+    assertThat(c).isEqualTo(DeviceConfig.defaults());
+    assertThat(c.device()).isEqualTo("cpu");
+    assertThat(c.numThreads()).isZero();
+    assertThat(c.numInteropThreads()).isZero();
+    assertThat(c.gpuIndex()).isEqualTo(-1);
+  }
+
+  @Test
+  void parsesGpuSpecsAndCounts() {
+    DeviceConfig c =
+        DeviceConfig.fromMap(
+            Map.of(
+                DeviceConfig.DEVICE_CONFIG, "gpu:1",
+                DeviceConfig.NUM_THREADS_CONFIG, "4",
+                DeviceConfig.NUM_INTEROP_THREADS_CONFIG, 1));
+    assertThat(c).isEqualTo(new DeviceConfig("gpu:1", 4, 1));
+    assertThat(c.gpuIndex()).isEqualTo(1);
+  }
+
+  @Test
+  void rejectsMalformedValues() {
+    assertThatThrownBy(() -> DeviceConfig.fromMap(Map.of(DeviceConfig.DEVICE_CONFIG, "cuda")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(
+            "sibyl.runtime.device must be \"cpu\" or \"gpu:N\" with N >= 0, got \"cuda\"");
+    assertThatThrownBy(() -> DeviceConfig.fromMap(Map.of(DeviceConfig.NUM_THREADS_CONFIG, "x")))
+        .hasMessageContaining("sibyl.runtime.num.threads must be an integer >= 0, got \"x\"");
+    assertThatThrownBy(() -> new DeviceConfig("cpu", 0, -1))
+        .hasMessageContaining("sibyl.runtime.num.interop.threads must be >= 0, got -1");
+  }
+
+  @Test
+  void missingGpuFallsBackToTheCpu() {
+    int gpus = Engine.getInstance().getGpuCount();
+    Device device = ModelRuntime.device(new DeviceConfig("gpu:" + gpus, 0, 0));
+    assertThat(device).isEqualTo(Device.cpu());
+    assertThat(ModelRuntime.device(DeviceConfig.defaults())).isEqualTo(Device.cpu());
+    if (gpus > 0) {
+      assertThat(ModelRuntime.device(new DeviceConfig("gpu:0", 0, 0))).isEqualTo(Device.gpu(0));
+    }
+  }
+
+  @Test
+  void seedsTheEngine() {
+    ModelRuntime.setSeed(1234);
+    assertThat(Engine.getInstance().getSeed()).isEqualTo(1234);
+  }
+}
