@@ -59,6 +59,11 @@ public final class PipelineConfig extends AbstractConfig {
   private static final String MAX_FUTURE_DOC =
       "Points whose timestamp is more than this far ahead of the wall clock go to the dead-letter topic.";
 
+  public static final String MAX_CACHED_SERIES_CONFIG = "series.cache.max-series";
+  private static final String MAX_CACHED_SERIES_DOC =
+      "Series whose decoded windows each stream task keeps in memory (least recently used first out);"
+          + " others are read back from the state stores when they next receive a point.";
+
   public static final String MIN_SCORE_CONFIG = "anomaly.min-score";
   private static final String MIN_SCORE_DOC =
       "Observations outside the interval whose score is below this are not flagged. The score is"
@@ -84,6 +89,7 @@ public final class PipelineConfig extends AbstractConfig {
           .define(MAX_GAP_STEPS_CONFIG, Type.INT, 10, Range.atLeast(1), Importance.MEDIUM, MAX_GAP_STEPS_DOC)
           .define(MAX_FUTURE_CONFIG, Type.LONG, 24L * 3600 * 1000, Range.atLeast(0), Importance.LOW, MAX_FUTURE_DOC)
           .define(MIN_SCORE_CONFIG, Type.DOUBLE, 0.5, Range.between(0.0, 1.0), Importance.MEDIUM, MIN_SCORE_DOC)
+          .define(MAX_CACHED_SERIES_CONFIG, Type.INT, 10_000, Range.atLeast(1), Importance.LOW, MAX_CACHED_SERIES_DOC)
           .define(WARMUP_POINTS_CONFIG, Type.INT, 72, Range.atLeast(0), Importance.MEDIUM, WARMUP_POINTS_DOC);
 
   /**

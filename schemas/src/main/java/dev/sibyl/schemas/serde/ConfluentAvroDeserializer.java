@@ -59,7 +59,7 @@ public final class ConfluentAvroDeserializer<T extends SpecificRecord> implement
     return AvroBinary.read(
         reader,
         data,
-        ConfluentWireFormat.HEADER_SIZE,
+        ConfluentWireFormat.HEADER_SIZE, () ->
         readerSchema.getFullName() + " record with schema id " + id + ConfluentWireFormat.from(topic));
   }
 

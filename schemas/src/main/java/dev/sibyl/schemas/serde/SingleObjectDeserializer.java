@@ -89,7 +89,7 @@ final class SingleObjectDeserializer<T extends SpecificRecord> implements Deseri
     return AvroBinary.read(
         reader,
         data,
-        SingleObjectFormat.HEADER_SIZE,
+        SingleObjectFormat.HEADER_SIZE, () ->
         String.format(
             "single-object %s record%s (fingerprint %016X)",
             readerSchema.getFullName(), ConfluentWireFormat.from(topic), fingerprint));

@@ -11,9 +11,11 @@ package dev.sibyl.streams.core;
  *
  * @param score in [0, 1]
  * @param severity a coarse bucket of the score
- * @param reason human-readable, e.g. "above the 95% interval by 2.3 half-widths"
+ * @param distance how far outside the interval, in half-widths
+ * @param above whether the observation is above the interval (else below)
+ * @param coverage the interval's nominal coverage
  */
-public record AnomalyScore(double score, Severity severity, String reason) {
+public record AnomalyScore(double score, Severity severity, double distance, boolean above, double coverage) {
 
   /** Severity buckets, mirroring the Avro enum without depending on it. */
   public enum Severity {
@@ -43,11 +45,16 @@ public record AnomalyScore(double score, Severity severity, String reason) {
     double scale = Math.max(halfWidth, 1e-9 * (1 + Math.abs(mean)));
     double distance = (above ? observed - upper : lower - observed) / scale;
     double score = 1 - Math.exp(-distance);
-    String reason =
-        String.format(
-            "%s the %.0f%% interval by %.2f half-widths",
-            above ? "above" : "below", coverage * 100, distance);
-    return new AnomalyScore(score, severityOf(score), reason);
+    return new AnomalyScore(score, severityOf(score), distance, above, coverage);
+  }
+
+  /**
+   * Human-readable, e.g. "above the 95% interval by 2.30 half-widths". Built on demand: most
+   * scores are never published (below the minimum score), and formatting is costly on the hot path.
+   */
+  public String reason() {
+    return String.format(
+        java.util.Locale.ROOT, "%s the %.0f%% interval by %.2f half-widths", above ? "above" : "below", coverage * 100, distance);
   }
 
   private static Severity severityOf(double score) {

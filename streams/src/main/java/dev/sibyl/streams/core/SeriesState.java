@@ -11,6 +11,7 @@ public final class SeriesState {
   private final double[] values; // (capacity) ring buffer
   private int size;
   private int head; // index of the next write
+  private long appended; // points appended since the window (re)started; numbers them for storage
   private long stepMillis; // 0 until two points have been seen
   private int pointsSinceForecast;
   private LatestForecast latestForecast; // null until the first forecast
@@ -84,16 +85,41 @@ public final class SeriesState {
     values[head] = value;
     head = (head + 1) % capacity();
     size = Math.min(size + 1, capacity());
+    appended++;
     pointsSinceForecast++;
+  }
+
+  /**
+   * Points appended since the window started or was reset. The newest point is number {@code
+   * appended() - 1}; stores key points by that number modulo their capacity.
+   */
+  public long appended() {
+    return appended;
+  }
+
+  /** Restores the appended count of a state rebuilt from storage. */
+  public void setAppended(long appended) {
+    this.appended = appended;
   }
 
   /** Forgets every observation and the latest forecast (after a long gap). */
   public void reset() {
     size = 0;
     head = 0;
+    appended = 0;
     stepMillis = 0;
     pointsSinceForecast = 0;
     latestForecast = null;
+  }
+
+  /** The i-th held timestamp, oldest first; i in [0, size). */
+  public long timestampAt(int i) {
+    return timestamps[(head - size + i + capacity()) % capacity()];
+  }
+
+  /** The i-th held value, oldest first; i in [0, size). */
+  public double valueAt(int i) {
+    return values[(head - size + i + capacity()) % capacity()];
   }
 
   /** The held timestamps, oldest first; shape (size). */

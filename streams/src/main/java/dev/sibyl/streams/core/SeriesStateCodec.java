@@ -5,107 +5,186 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The persisted form of {@link SeriesState} (state-store values and their changelog).
+ * The persisted form of {@link SeriesState}, in three kinds of record so that each observation
+ * costs a few dozen bytes of changelog rather than a copy of the whole window:
  *
- * <p>Layout, big-endian, version 1:
+ * <ul>
+ *   <li><b>point block</b>: up to {@value #BLOCK_POINTS} points of {@value #POINT_BYTES} bytes
+ *       ({@code long timestamp, double value}); point number n is stored in slot {@code n mod
+ *       capacity}, slots grouped by {@value #BLOCK_POINTS} into blocks, so that several points of a
+ *       series that arrive within one commit interval cost one changelog record;
+ *   <li><b>meta</b>: {@code byte version, int capacity, long appended, int size, long stepMillis,
+ *       int pointsSinceForecast};
+ *   <li><b>forecast</b>: {@code byte version, long issuedAt, long stepMillis, double coverage, int
+ *       modelLength, modelLength bytes UTF-8, int horizon, horizon x (double mean, lower, upper)}.
+ * </ul>
  *
- * <pre>
- * byte    version (1)
- * long    stepMillis
- * int     pointsSinceForecast
- * int     n                       observations, oldest first
- * n x (long timestamp, double value)
- * byte    hasForecast (0 or 1)
- *   long issuedAt, long stepMillis, double coverage, int modelLength, modelLength bytes UTF-8,
- *   int horizon, horizon x (double mean, double lower, double upper)
- * </pre>
- *
- * The capacity is not stored: it is the configured lookback, so a restart with a smaller lookback
- * keeps the newest observations and a larger one grows the buffer.
+ * All big-endian. Records carry a version byte; an unknown version or truncated bytes throw {@link
+ * IllegalStateException}: state is written only by this codec, so either means a bug or a
+ * downgrade, and the task must stop rather than forecast from garbage.
  */
 public final class SeriesStateCodec {
 
   /** The version this codec writes. */
   public static final byte VERSION = 1;
 
-  private final int capacity;
+  /** Size of one point in a block. */
+  public static final int POINT_BYTES = 16;
+
+  /** Points per block record. */
+  public static final int BLOCK_POINTS = 16;
+
+  private static final int META_BYTES = 1 + 4 + 8 + 4 + 8 + 4;
+
+  private SeriesStateCodec() {}
 
   /**
-   * @param capacity the ring-buffer capacity of decoded states (the configured lookback)
+   * The bookkeeping of a series' window.
+   *
+   * @param capacity the ring capacity the points were stored with
+   * @param appended points appended since the window started ({@link SeriesState#appended()})
+   * @param size points held
+   * @param stepMillis nominal spacing, 0 when unknown
+   * @param pointsSinceForecast points since the latest forecast
    */
-  public SeriesStateCodec(int capacity) {
-    this.capacity = capacity;
+  public record Meta(int capacity, long appended, int size, long stepMillis, int pointsSinceForecast) {
+
+    /** The meta record of a state. */
+    public static Meta of(SeriesState state) {
+      return new Meta(state.capacity(), state.appended(), state.size(), state.stepMillis(), state.pointsSinceForecast());
+    }
+
+    /** The storage slot of point number {@code n}. */
+    public int slot(long n) {
+      return (int) (n % capacity);
+    }
+
+    /** The block holding point number {@code n}. */
+    public int block(long n) {
+      return slot(n) / BLOCK_POINTS;
+    }
+
+    /** Blocks a window of this capacity uses. */
+    public int blocks() {
+      return (capacity + BLOCK_POINTS - 1) / BLOCK_POINTS;
+    }
+
+    /** The number of the newest point (below {@code appended}) stored in {@code slot}; may be negative. */
+    long newestNumberInSlot(int slot) {
+      long newest = appended - 1;
+      return newest - Math.floorMod(newest - slot, (long) capacity);
+    }
   }
 
-  /** Encodes a state. */
-  public byte[] encode(SeriesState state) {
-    long[] timestamps = state.timestampsInOrder();
-    double[] values = state.valuesInOrder();
-    LatestForecast forecast = state.latestForecast();
-    byte[] model = forecast == null ? new byte[0] : forecast.model().getBytes(StandardCharsets.UTF_8);
-    int horizon = forecast == null ? 0 : forecast.mean().length;
-    int length = 1 + 8 + 4 + 4 + 16 * values.length + 1 + (forecast == null ? 0 : 8 + 8 + 8 + 4 + model.length + 4 + 24 * horizon);
-    ByteBuffer out = ByteBuffer.allocate(length);
-    out.put(VERSION).putLong(state.stepMillis()).putInt(state.pointsSinceForecast()).putInt(values.length);
-    for (int i = 0; i < values.length; i++) {
-      out.putLong(timestamps[i]).putDouble(values[i]);
-    }
-    if (forecast == null) {
-      out.put((byte) 0);
-    } else {
-      out.put((byte) 1).putLong(forecast.issuedAt()).putLong(forecast.stepMillis()).putDouble(forecast.coverage());
-      out.putInt(model.length).put(model).putInt(horizon);
-      for (int k = 0; k < horizon; k++) {
-        out.putDouble(forecast.mean()[k]).putDouble(forecast.lower()[k]).putDouble(forecast.upper()[k]);
+  /**
+   * Encodes the block of slots {@code [block * BLOCK_POINTS, min(capacity, (block + 1) *
+   * BLOCK_POINTS))} from a state whose points are numbered as in {@code meta}. Slots holding no
+   * point of the window are written as zeros; readers never look at them.
+   */
+  public static byte[] encodeBlock(SeriesState state, Meta meta, int block) {
+    int firstSlot = block * BLOCK_POINTS;
+    int slots = Math.min(BLOCK_POINTS, meta.capacity() - firstSlot);
+    ByteBuffer out = ByteBuffer.allocate(slots * POINT_BYTES);
+    long oldest = meta.appended() - meta.size();
+    for (int j = 0; j < slots; j++) {
+      long n = meta.newestNumberInSlot(firstSlot + j);
+      if (n >= oldest) {
+        int i = (int) (n - oldest);
+        out.putLong(state.timestampAt(i)).putDouble(state.valueAt(i));
+      } else {
+        out.putLong(0).putDouble(0);
       }
     }
     return out.array();
   }
 
-  /**
-   * Decodes a state.
-   *
-   * @throws IllegalStateException when the bytes are of an unknown version or truncated: state is
-   *     written only by this codec, so either means a bug or a downgrade, and must stop the task
-   */
-  public SeriesState decode(byte[] bytes) {
+  /** Timestamp at a slot of an encoded block. */
+  public static long blockTimestamp(byte[] block, int slotInBlock) {
+    checkSlot(block, slotInBlock);
+    return ByteBuffer.wrap(block).getLong(slotInBlock * POINT_BYTES);
+  }
+
+  /** Value at a slot of an encoded block. */
+  public static double blockValue(byte[] block, int slotInBlock) {
+    checkSlot(block, slotInBlock);
+    return ByteBuffer.wrap(block).getDouble(slotInBlock * POINT_BYTES + 8);
+  }
+
+  private static void checkSlot(byte[] block, int slotInBlock) {
+    if (block.length % POINT_BYTES != 0 || (slotInBlock + 1) * POINT_BYTES > block.length) {
+      throw new IllegalStateException(
+          "point block of " + block.length + " bytes has no slot " + slotInBlock + " (truncated or corrupt)");
+    }
+  }
+
+  /** Encodes the bookkeeping of a window. */
+  public static byte[] encodeMeta(Meta meta) {
+    return ByteBuffer.allocate(META_BYTES)
+        .put(VERSION)
+        .putInt(meta.capacity())
+        .putLong(meta.appended())
+        .putInt(meta.size())
+        .putLong(meta.stepMillis())
+        .putInt(meta.pointsSinceForecast())
+        .array();
+  }
+
+  /** Decodes the bookkeeping of a window. */
+  public static Meta decodeMeta(byte[] bytes) {
+    checkLength(bytes, META_BYTES, "series meta");
+    ByteBuffer in = ByteBuffer.wrap(bytes);
+    checkVersion(in.get(), "series meta");
+    return new Meta(in.getInt(), in.getLong(), in.getInt(), in.getLong(), in.getInt());
+  }
+
+  /** Encodes a forecast. */
+  public static byte[] encodeForecast(LatestForecast forecast) {
+    byte[] model = forecast.model().getBytes(StandardCharsets.UTF_8);
+    int horizon = forecast.mean().length;
+    ByteBuffer out = ByteBuffer.allocate(1 + 8 + 8 + 8 + 4 + model.length + 4 + 24 * horizon);
+    out.put(VERSION).putLong(forecast.issuedAt()).putLong(forecast.stepMillis()).putDouble(forecast.coverage());
+    out.putInt(model.length).put(model).putInt(horizon);
+    for (int k = 0; k < horizon; k++) {
+      out.putDouble(forecast.mean()[k]).putDouble(forecast.lower()[k]).putDouble(forecast.upper()[k]);
+    }
+    return out.array();
+  }
+
+  /** Decodes a forecast. */
+  public static LatestForecast decodeForecast(byte[] bytes) {
     ByteBuffer in = ByteBuffer.wrap(bytes);
     try {
-      byte version = in.get();
-      if (version != VERSION) {
-        throw new IllegalStateException(
-            "series state of version " + version + " cannot be read by this version of Sibyl (it reads version " + VERSION + ")");
+      checkVersion(in.get(), "forecast");
+      long issuedAt = in.getLong();
+      long step = in.getLong();
+      double coverage = in.getDouble();
+      byte[] model = new byte[in.getInt()];
+      in.get(model);
+      int horizon = in.getInt();
+      double[] mean = new double[horizon];
+      double[] lower = new double[horizon];
+      double[] upper = new double[horizon];
+      for (int k = 0; k < horizon; k++) {
+        mean[k] = in.getDouble();
+        lower[k] = in.getDouble();
+        upper[k] = in.getDouble();
       }
-      SeriesState state = new SeriesState(capacity);
-      long stepMillis = in.getLong();
-      int pointsSinceForecast = in.getInt();
-      int n = in.getInt();
-      for (int i = 0; i < n; i++) {
-        state.append(in.getLong(), in.getDouble());
-      }
-      state.setStepMillis(stepMillis);
-      state.setPointsSinceForecast(pointsSinceForecast);
-      if (in.get() == 1) {
-        long issuedAt = in.getLong();
-        long step = in.getLong();
-        double coverage = in.getDouble();
-        byte[] model = new byte[in.getInt()];
-        in.get(model);
-        int horizon = in.getInt();
-        double[] mean = new double[horizon];
-        double[] lower = new double[horizon];
-        double[] upper = new double[horizon];
-        for (int k = 0; k < horizon; k++) {
-          mean[k] = in.getDouble();
-          lower[k] = in.getDouble();
-          upper[k] = in.getDouble();
-        }
-        state.setLatestForecast(
-            new LatestForecast(issuedAt, step, mean, lower, upper, coverage, new String(model, StandardCharsets.UTF_8)));
-      }
-      return state;
+      return new LatestForecast(issuedAt, step, mean, lower, upper, coverage, new String(model, StandardCharsets.UTF_8));
     } catch (BufferUnderflowException | NegativeArraySizeException e) {
-      throw new IllegalStateException("series state is truncated (" + bytes.length + " bytes)", e);
+      throw new IllegalStateException("stored forecast is truncated (" + bytes.length + " bytes)", e);
+    }
+  }
+
+  private static void checkVersion(byte version, String what) {
+    if (version != VERSION) {
+      throw new IllegalStateException(
+          what + " of version " + version + " cannot be read by this version of Sibyl (it reads version " + VERSION + ")");
+    }
+  }
+
+  private static void checkLength(byte[] bytes, int expected, String what) {
+    if (bytes.length != expected) {
+      throw new IllegalStateException(what + " is " + bytes.length + " bytes, expected " + expected + " (truncated or corrupt)");
     }
   }
 }

@@ -36,8 +36,9 @@ public final class ForecastPipeline implements AutoCloseable {
 
   /**
    * Settings the pipeline needs unless the user set them: exactly-once v2, one replica (the
-   * embedded broker has one node; real clusters override it), and a short commit interval so that
-   * results appear within a fraction of a second.
+   * embedded broker has one node; real clusters override it), a short commit interval so that
+   * results appear within a fraction of a second, and one stream thread per core (Streams' default
+   * is one thread, which leaves the other cores idle when the input has several partitions).
    *
    * @param kafkaProperties client and Streams properties given by the user; they win
    * @return the merged properties
@@ -48,6 +49,7 @@ public final class ForecastPipeline implements AutoCloseable {
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
     props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);
+    props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Runtime.getRuntime().availableProcessors());
     props.putAll(kafkaProperties);
     return props;
   }

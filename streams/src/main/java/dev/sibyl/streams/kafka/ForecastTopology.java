@@ -21,7 +21,7 @@ import org.apache.kafka.streams.state.Stores;
  * The Kafka Streams topology of the forecasting pipeline:
  *
  * <pre>
- * telemetry (bytes) -> decode -> series [store: series-state] -> forecasts
+ * telemetry (bytes) -> decode -> series [stores: series-points, -meta, -forecast] -> forecasts
  *                        |          |                          -> anomalies
  *                        +----------+-------------------------> dead letters
  * </pre>
@@ -37,7 +37,9 @@ public final class ForecastTopology {
 
   public static final String DECODE_PROCESSOR = "decode";
   public static final String SERIES_PROCESSOR = "series";
-  public static final String SERIES_STATE_STORE = "series-state";
+  public static final String SERIES_POINTS_STORE = "series-points";
+  public static final String SERIES_META_STORE = "series-meta";
+  public static final String SERIES_FORECAST_STORE = "series-forecast";
   public static final String FORECAST_SINK = "forecast-sink";
   public static final String ANOMALY_SINK = "anomaly-sink";
   public static final String DEAD_LETTER_SINK = "dead-letter-sink";
@@ -73,11 +75,17 @@ public final class ForecastTopology {
         DECODE_PROCESSOR,
         () -> new DecodeProcessor(AvroSerdes.forType(TelemetryPoint.class, serdeConfigs, false).deserializer(), validator),
         SOURCE);
-    topology.addProcessor(SERIES_PROCESSOR, () -> new SeriesProcessor(operator, lookback, minScore), DECODE_PROCESSOR);
-    topology.addStateStore(
-        Stores.keyValueStoreBuilder(
-            Stores.persistentKeyValueStore(SERIES_STATE_STORE), Serdes.String(), new SeriesStateSerde(lookback)),
-        SERIES_PROCESSOR);
+    int maxCachedSeries = config.getInt(PipelineConfig.MAX_CACHED_SERIES_CONFIG);
+    topology.addProcessor(
+        SERIES_PROCESSOR, () -> new SeriesProcessor(operator, lookback, maxCachedSeries, minScore), DECODE_PROCESSOR);
+    // Caching collapses the repeated writes of a key (a series' meta record, one per point)
+    // into one changelog record per commit.
+    for (String store : new String[] {SERIES_POINTS_STORE, SERIES_META_STORE, SERIES_FORECAST_STORE}) {
+      topology.addStateStore(
+          Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(store), Serdes.String(), Serdes.ByteArray())
+              .withCachingEnabled(),
+          SERIES_PROCESSOR);
+    }
     topology.addSink(
         FORECAST_SINK,
         config.getString(PipelineConfig.FORECASTS_TOPIC_CONFIG),

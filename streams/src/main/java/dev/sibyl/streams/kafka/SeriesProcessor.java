@@ -35,20 +35,27 @@ final class SeriesProcessor implements Processor<Object, Object, Object, Object>
 
   private final SeriesOperator operator;
   private final int lookback;
+  private final int maxCachedSeries;
   private final double minScore;
   private ProcessorContext<Object, Object> context;
-  private KeyValueStore<String, SeriesState> store;
+  private SeriesStateStore store;
 
-  SeriesProcessor(SeriesOperator operator, int lookback, double minScore) {
+  SeriesProcessor(SeriesOperator operator, int lookback, int maxCachedSeries, double minScore) {
     this.operator = operator;
     this.lookback = lookback;
+    this.maxCachedSeries = maxCachedSeries;
     this.minScore = minScore;
   }
 
   @Override
   public void init(ProcessorContext<Object, Object> context) {
+    // init runs again when a task is revived after an aborted transaction: the stores have been
+    // restored from their changelogs, so any decoded state from before must go.
     this.context = context;
-    this.store = context.getStateStore(ForecastTopology.SERIES_STATE_STORE);
+    KeyValueStore<String, byte[]> points = context.getStateStore(ForecastTopology.SERIES_POINTS_STORE);
+    KeyValueStore<String, byte[]> metas = context.getStateStore(ForecastTopology.SERIES_META_STORE);
+    KeyValueStore<String, byte[]> forecasts = context.getStateStore(ForecastTopology.SERIES_FORECAST_STORE);
+    this.store = new SeriesStateStore(points, metas, forecasts, lookback, maxCachedSeries);
   }
 
   @Override
@@ -61,17 +68,14 @@ final class SeriesProcessor implements Processor<Object, Object, Object, Object>
     // Channels in name order, so that output order does not depend on the map's hashing.
     for (Map.Entry<String, Double> channel : new TreeMap<>(point.getValues()).entrySet()) {
       SeriesId series = new SeriesId(point.getSource(), channel.getKey());
-      SeriesState state = store.get(series.storeKey());
-      if (state == null) {
-        state = new SeriesState(lookback);
-      }
+      SeriesState state = store.load(series);
       StepResult result;
       try {
         result = operator.onObservation(state, timestamp, channel.getValue());
       } catch (RuntimeException e) {
         // The point itself is fine and already appended; the model failed on this window.
         LOG.warn("forecaster failed on series {}/{}", series.source(), series.channel(), e);
-        store.put(series.storeKey(), state);
+        store.saveObservation(series, state, false, false);
         problems.add("channel '" + series.channel() + "': forecaster " + operator.modelId() + " failed: " + DecodeProcessor.describe(e));
         stage = DeadLetters.STAGE_FORECAST;
         continue;
@@ -80,7 +84,7 @@ final class SeriesProcessor implements Processor<Object, Object, Object, Object>
         problems.add("channel '" + series.channel() + "': " + result.reason());
         continue;
       }
-      store.put(series.storeKey(), state);
+      store.saveObservation(series, state, result.windowReset(), result.forecast() != null);
       if (result.check() != null && result.check().score() != null && result.check().score().score() >= minScore) {
         emit(record, toFlag(series, result.check()), ForecastTopology.ANOMALY_SINK);
       }

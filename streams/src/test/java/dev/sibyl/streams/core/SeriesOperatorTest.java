@@ -82,29 +82,6 @@ class SeriesOperatorTest {
   }
 
   @Test
-  void theCodecRoundTripsAStateAndRejectsUnknownVersions() {
-    SeriesState state = new SeriesState(5);
-    for (int i = 0; i < 7; i++) {
-      operator.onObservation(state, i * STEP, i);
-    }
-    SeriesStateCodec codec = new SeriesStateCodec(5);
-    byte[] bytes = codec.encode(state);
-    SeriesState back = codec.decode(bytes);
-    assertThat(back.valuesInOrder()).containsExactly(state.valuesInOrder());
-    assertThat(back.timestampsInOrder()).containsExactly(state.timestampsInOrder());
-    assertThat(back.pointsSinceForecast()).isEqualTo(state.pointsSinceForecast());
-    assertThat(back.latestForecast().mean()).containsExactly(state.latestForecast().mean());
-    assertThat(back.latestForecast().model()).isEqualTo("last-value-test:1");
-    // a smaller lookback after a restart keeps the newest points
-    assertThat(new SeriesStateCodec(3).decode(bytes).valuesInOrder()).containsExactly(4, 5, 6);
-    bytes[0] = 9;
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> codec.decode(bytes))
-        .hasMessageContaining("version 9");
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> codec.decode(new byte[] {1, 0, 0}))
-        .hasMessageContaining("truncated");
-  }
-
-  @Test
   void noObservationIsCheckedDuringWarmUp() {
     SeriesOperator warming = new SeriesOperator(new LastValueTestForecaster(4, 1.0), 4, 2, 3, 6);
     SeriesState state = new SeriesState(8);

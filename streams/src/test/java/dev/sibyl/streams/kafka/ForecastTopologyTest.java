@@ -11,7 +11,7 @@ import dev.sibyl.schemas.serde.AvroSerdes;
 import dev.sibyl.streams.LastValueTestForecaster;
 import dev.sibyl.streams.PipelineConfig;
 import dev.sibyl.streams.core.SeriesId;
-import dev.sibyl.streams.core.SeriesState;
+import dev.sibyl.streams.core.SeriesStateCodec;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -124,8 +124,8 @@ class ForecastTopologyTest {
     List<Forecast> out = forecasts.readValuesToList();
     assertThat(out).extracting(Forecast::getChannel).containsExactly("rpm", "temp");
     assertThat(out.get(0).getPoints().get(0).getMean()).isEqualTo(1003.0);
-    KeyValueStore<String, SeriesState> store = driver.getKeyValueStore(ForecastTopology.SERIES_STATE_STORE);
-    assertThat(store.get(new SeriesId("pump-1", "rpm").storeKey()).size()).isEqualTo(4);
+    KeyValueStore<String, byte[]> metas = driver.getKeyValueStore(ForecastTopology.SERIES_META_STORE);
+    assertThat(SeriesStateCodec.decodeMeta(metas.get(new SeriesId("pump-1", "rpm").storeKey())).size()).isEqualTo(4);
   }
 
   @Test

@@ -1,0 +1,54 @@
+package dev.sibyl.streams.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sibyl.streams.core.SeriesStateCodec.Meta;
+import org.junit.jupiter.api.Test;
+
+class SeriesStateCodecTest {
+
+  @Test
+  void recordsRoundTrip() {
+    Meta meta = new Meta(256, 1000, 256, 60_000, 7);
+    assertThat(SeriesStateCodec.decodeMeta(SeriesStateCodec.encodeMeta(meta))).isEqualTo(meta);
+    assertThat(meta.slot(1000)).isEqualTo(1000 % 256);
+    LatestForecast forecast = new LatestForecast(5, 60_000, new double[] {1, 2}, new double[] {0, 1}, new double[] {2, 3}, 0.9, "holt-winters:1");
+    LatestForecast back = SeriesStateCodec.decodeForecast(SeriesStateCodec.encodeForecast(forecast));
+    assertThat(back.issuedAt()).isEqualTo(5);
+    assertThat(back.upper()).containsExactly(2, 3);
+    assertThat(back.model()).isEqualTo("holt-winters:1");
+  }
+
+  @Test
+  void blocksHoldTheWindowByPointNumber() {
+    // capacity 20: slots 0..19 in blocks of 16 (block 1 holds slots 16..19)
+    SeriesState state = new SeriesState(20);
+    for (int n = 0; n < 45; n++) {
+      state.append(1000L * n, n);
+    }
+    Meta meta = Meta.of(state); // appended 45, size 20: points 25..44
+    byte[] block0 = SeriesStateCodec.encodeBlock(state, meta, 0);
+    byte[] block1 = SeriesStateCodec.encodeBlock(state, meta, 1);
+    assertThat(block0).hasSize(16 * SeriesStateCodec.POINT_BYTES);
+    assertThat(block1).hasSize(4 * SeriesStateCodec.POINT_BYTES);
+    for (long n = 25; n < 45; n++) {
+      byte[] block = meta.block(n) == 0 ? block0 : block1;
+      int slot = meta.slot(n) % SeriesStateCodec.BLOCK_POINTS;
+      assertThat(SeriesStateCodec.blockValue(block, slot)).isEqualTo(n);
+      assertThat(SeriesStateCodec.blockTimestamp(block, slot)).isEqualTo(1000L * n);
+    }
+  }
+
+  @Test
+  void unknownVersionsAndTruncatedBytesAreRejected() {
+    byte[] meta = SeriesStateCodec.encodeMeta(new Meta(8, 1, 1, 0, 1));
+    meta[0] = 9;
+    assertThatThrownBy(() -> SeriesStateCodec.decodeMeta(meta)).hasMessageContaining("version 9");
+    assertThatThrownBy(() -> SeriesStateCodec.decodeMeta(new byte[] {1, 0})).hasMessageContaining("truncated");
+    assertThatThrownBy(() -> SeriesStateCodec.blockValue(new byte[40], 2)).hasMessageContaining("no slot 2");
+    byte[] forecast = SeriesStateCodec.encodeForecast(new LatestForecast(5, 1, new double[] {1}, new double[] {0}, new double[] {2}, 0.9, "m"));
+    assertThatThrownBy(() -> SeriesStateCodec.decodeForecast(java.util.Arrays.copyOf(forecast, forecast.length - 4)))
+        .hasMessageContaining("truncated");
+  }
+}
