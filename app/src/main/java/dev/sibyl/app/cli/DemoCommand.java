@@ -3,7 +3,6 @@ package dev.sibyl.app.cli;
 import dev.sibyl.app.SibylMain;
 import dev.sibyl.app.config.AppConfig;
 import dev.sibyl.connectors.csv.CsvSeriesReader;
-import dev.sibyl.connectors.replay.ReplayProducer;
 import dev.sibyl.connectors.replay.ReplayProgress;
 import dev.sibyl.connectors.replay.ReplayResult;
 import dev.sibyl.connectors.sim.TelemetrySimulator;
@@ -21,7 +20,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -48,7 +46,6 @@ public final class DemoCommand implements Callable<Integer> {
   /** The demo's Streams application id; separate from {@code sibyl streams}' so that both can coexist. */
   static final String APPLICATION_ID = "sibyl-demo";
 
-  private static final Duration PROGRESS_INTERVAL = Duration.ofSeconds(2);
   private static final Duration DRAIN_QUIET = Duration.ofMillis(1500);
   private static final Duration DRAIN_MAX = Duration.ofSeconds(15);
 
@@ -112,27 +109,22 @@ public final class DemoCommand implements Callable<Integer> {
         Stream<TelemetryPoint> input = openInput();
         KafkaSession session = KafkaSession.open(config);
         ForecastPipeline pipeline = PipelineRunner.start(config, session, APPLICATION_ID);
-        OutputCounter counter = OutputCounter.start(session.clientProperties(), topics.subList(1, topics.size()));
-        KafkaProducer<String, TelemetryPoint> producer = session.producer(TelemetryPoint.class)) {
+        OutputCounter counter = OutputCounter.start(session.clientProperties(), topics.subList(1, topics.size()))) {
       err.println("pipeline starting on " + session.bootstrapServers() + " (model " + pipelineConfig.getString(PipelineConfig.MODEL_FAMILY_CONFIG) + ")");
       err.flush();
       pipeline.awaitRunning(Duration.ofMinutes(2));
       LiveTimestamps points = new LiveTimestamps(input.iterator(), badEvery);
-      ReplayProducer sender =
-          ReplayProducer.builder()
-              .setProducer(producer)
-              .setTopic(telemetry)
-              .optRate(rate)
-              .optProgressListener(p -> progress(err, p, counter, topics), PROGRESS_INTERVAL)
-              .build();
       ReplayResult result;
       ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "sibyl-demo-timer"));
-      stop.onStop(sender::stop);
       try {
-        if (duration != null) {
-          timer.schedule(sender::stop, duration.toMillis(), TimeUnit.MILLISECONDS);
-        }
-        result = sender.run(points);
+        result =
+            TelemetrySend.run(
+                session, stop, telemetry, points, b -> b.optRate(rate), p -> progress(err, p, counter, topics),
+                sender -> {
+                  if (duration != null) {
+                    timer.schedule(sender::stop, duration.toMillis(), TimeUnit.MILLISECONDS);
+                  }
+                });
         drain(counter);
       } finally {
         timer.shutdownNow();

@@ -3,17 +3,14 @@ package dev.sibyl.app.cli;
 import dev.sibyl.app.SibylMain;
 import dev.sibyl.app.config.AppConfig;
 import dev.sibyl.connectors.csv.CsvSeriesReader;
-import dev.sibyl.connectors.replay.ReplayProducer;
 import dev.sibyl.connectors.replay.ReplayResult;
 import dev.sibyl.schemas.TelemetryPoint;
 import dev.sibyl.streams.PipelineConfig;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -33,9 +30,6 @@ import picocli.CommandLine.Spec;
       "Timestamps are yyyy-MM-dd HH:mm:ss in UTC."
     })
 public final class ReplayCommand implements Callable<Integer> {
-
-  /** Interval between two progress lines on stderr. */
-  static final Duration PROGRESS_INTERVAL = Duration.ofSeconds(2);
 
   @ParentCommand private SibylMain root;
 
@@ -105,21 +99,11 @@ public final class ReplayCommand implements Callable<Integer> {
         Stream<TelemetryPoint> points = builder.build().stream();
         KafkaSession session = KafkaSession.open(config)) {
       session.ensureTopics(List.of(destination));
-      KafkaProducer<String, TelemetryPoint> producer = session.producer(TelemetryPoint.class);
-      try {
-        ReplayProducer replay =
-            ReplayProducer.builder()
-                .setProducer(producer)
-                .setTopic(destination)
-                .optSpeed(speed)
-                .optProgressListener(new ProgressReporter(err, "points"), PROGRESS_INTERVAL)
-                .build();
-        stopSignal.onStop(replay::stop);
-        ReplayResult result = replay.run(points.iterator());
-        return SendSummary.report(err, result, destination, session.bootstrapServers());
-      } finally {
-        producer.close(KafkaSession.CLOSE_TIMEOUT);
-      }
+      ReplayResult result =
+          TelemetrySend.run(
+              session, stopSignal, destination, points.iterator(), b -> b.optSpeed(speed),
+              new ProgressReporter(err, "points"), sender -> {});
+      return SendSummary.report(err, result, destination, session.bootstrapServers());
     }
   }
 }

@@ -2,7 +2,6 @@ package dev.sibyl.app.cli;
 
 import dev.sibyl.app.SibylMain;
 import dev.sibyl.app.config.AppConfig;
-import dev.sibyl.connectors.replay.ReplayProducer;
 import dev.sibyl.connectors.replay.ReplayResult;
 import dev.sibyl.connectors.sim.AnomalyLabelsWriter;
 import dev.sibyl.connectors.sim.InjectedAnomaly;
@@ -20,7 +19,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -111,25 +109,15 @@ public final class SimulateCommand implements Callable<Integer> {
         AnomalyLabelsWriter labels = labelsOut == null ? null : new AnomalyLabelsWriter(labelsOut);
         KafkaSession session = KafkaSession.open(config)) {
       session.ensureTopics(List.of(destination));
-      KafkaProducer<String, TelemetryPoint> producer = session.producer(TelemetryPoint.class);
-      try {
-        ReplayProducer sender =
-            ReplayProducer.builder()
-                .setProducer(producer)
-                .setTopic(destination)
-                .optRate(rate)
-                .optProgressListener(new ProgressReporter(err, "points"), ReplayCommand.PROGRESS_INTERVAL)
-                .build();
-        stopSignal.onStop(sender::stop);
-        ReplayResult result =
-            sender.run(labels == null ? simulator.iterator() : new Labelling(simulator.iterator(), labels));
-        if (labels != null) {
-          err.println("wrote " + labels.rows() + " labelled points to " + labelsOut);
-        }
-        return SendSummary.report(err, result, destination, session.bootstrapServers());
-      } finally {
-        producer.close(KafkaSession.CLOSE_TIMEOUT);
+      ReplayResult result =
+          TelemetrySend.run(
+              session, stopSignal, destination,
+              labels == null ? simulator.iterator() : new Labelling(simulator.iterator(), labels),
+              b -> b.optRate(rate), new ProgressReporter(err, "points"), sender -> {});
+      if (labels != null) {
+        err.println("wrote " + labels.rows() + " labelled points to " + labelsOut);
       }
+      return SendSummary.report(err, result, destination, session.bootstrapServers());
     }
   }
 
