@@ -43,9 +43,11 @@ import java.util.Objects;
  *   <li>The smoothing parameters are not optimised continuously: each one is either fixed or picked
  *       from a small grid (7 alphas x 4 betas x 5 gammas less those with {@code gamma > 1 - alpha},
  *       which FPP3 8.3 excludes: 128 points; 28 for Holt) minimising the one-step-ahead squared
- *       error. The search scores four candidates per pass over the data (independent filters that
- *       the CPU overlaps) and abandons a pass once none of its four can beat the best so far;
- *       neither changes the choice. In {@link #backtest} the grid is scored on the training split
+ *       error. The search runs the filters of all candidates side by side in one pass over the
+ *       data: at each time step, an inner loop over the candidates (independent filters whose
+ *       states sit in arrays, so the CPU overlaps them rather than waiting on one filter's
+ *       dependency chain). Each candidate's sum is computed by the same operations in the same
+ *       order as by a filter run alone, so the choice is that of an exhaustive search. In {@link #backtest} the grid is scored on the training split
  *       {@code values[0..firstOrigin)} so that the errors after it stay out of sample (split
  *       conformal needs that); when that split holds fewer than {@value #MIN_SELECTION_ERRORS}
  *       scored values (start-up), the whole window is scored instead. Ties keep the earlier grid
@@ -95,13 +97,36 @@ public final class HoltWinters implements PointModel {
    */
   public record Parameters(double alpha, double beta, double gamma) {}
 
-  /** Candidates scored together by {@link #sseLanes}, one independent filter per lane. */
-  private static final int LANES = 4;
+  /**
+   * The grid of one mode, with its parameters laid out by candidate for {@link #gridSseKernel}.
+   * Never mutated after construction.
+   *
+   * @param candidates the grid points in search order; shape (candidates)
+   * @param alpha their alphas; shape (candidates)
+   * @param alphaBeta their {@code alpha * beta} (FPP3's beta); shape (candidates)
+   * @param gamma their gammas; shape (candidates)
+   */
+  private record Grid(Parameters[] candidates, double[] alpha, double[] alphaBeta, double[] gamma) {
+
+    static Grid of(Parameters[] candidates) {
+      int count = candidates.length;
+      double[] alpha = new double[count];
+      double[] alphaBeta = new double[count];
+      double[] gamma = new double[count];
+      for (int c = 0; c < count; c++) {
+        alpha[c] = candidates[c].alpha();
+        alphaBeta[c] = candidates[c].alpha() * candidates[c].beta();
+        gamma[c] = candidates[c].gamma();
+      }
+      return new Grid(candidates, alpha, alphaBeta, gamma);
+    }
+  }
 
   private final int seasonLength;
   private final double damping;
   private final Parameters[] seasonalCandidates; // (candidates); one when all three are fixed
-  private final Parameters[] holtCandidates; // (candidates); gamma = 0
+  private final Grid seasonalGrid;
+  private final Grid holtGrid; // gamma = 0
 
   private HoltWinters(Builder b) {
     this.seasonLength = b.seasonLength;
@@ -110,7 +135,8 @@ public final class HoltWinters implements PointModel {
     double[] betas = b.beta == null ? BETA_GRID : new double[] {b.beta};
     double[] gammas = b.gamma == null ? GAMMA_GRID : new double[] {b.gamma};
     this.seasonalCandidates = grid(alphas, betas, gammas, b.gamma == null);
-    this.holtCandidates = grid(alphas, betas, new double[] {0.0}, false);
+    this.seasonalGrid = Grid.of(seasonalCandidates);
+    this.holtGrid = Grid.of(grid(alphas, betas, new double[] {0.0}, false));
   }
 
   /**
@@ -318,61 +344,41 @@ public final class HoltWinters implements PointModel {
   }
 
   /**
-   * Grid search: the candidate with least one-step-ahead SSE over {@code [init.start, end)}, scored
-   * {@value #LANES} at a time.
+   * Grid search: the candidate with least one-step-ahead SSE over {@code [init.start, end)}; ties
+   * keep the earlier grid point.
    */
   private Parameters select(double[] y, Init init, int end) {
-    Parameters[] candidates = init.season.length > 1 ? seasonalCandidates : holtCandidates;
+    Grid grid = init.season.length > 1 ? seasonalGrid : holtGrid;
+    Parameters[] candidates = grid.candidates();
     if (candidates.length == 1) {
       return candidates[0];
     }
-    double[] lanes = new double[LANES * init.season.length]; // (p, lanes) seasonal work space
-    double[] sse = new double[LANES]; // (lanes)
-    Parameters best = null;
-    double bestSse = Double.POSITIVE_INFINITY;
-    for (int group = 0; group < candidates.length; group += LANES) {
-      sseLanes(y, init, end, candidates, group, damping, bestSse, lanes, sse);
-      for (int lane = 0; lane < LANES && group + lane < candidates.length; lane++) {
-        if (best == null || sse[lane] < bestSse) {
-          best = candidates[group + lane];
-          bestSse = sse[lane];
-        }
+    double[] sse = gridSseKernel(y, init, end, grid, damping);
+    int best = 0;
+    for (int c = 1; c < candidates.length; c++) {
+      if (sse[c] < sse[best]) {
+        best = c;
       }
     }
-    return best;
+    return candidates[best];
   }
 
   /**
    * The one-step SSE of every grid candidate for the window's seasonal (or Holt) mode, in grid
-   * order, with no early stop: by the {@value #LANES}-lane kernel, or by the scalar reference. For
-   * tests, which check that the two agree.
+   * order: by the optimised kernel, or by the scalar reference. For tests, which check that the
+   * two agree.
    *
    * @return shape (candidates)
    */
   double[] gridSse(double[] values, boolean reference) {
     Init init = initialise(values);
-    Parameters[] candidates = init.season.length > 1 ? seasonalCandidates : holtCandidates;
-    int p = init.season.length;
-    double[] out = new double[candidates.length];
-    double[] sse = new double[LANES];
-    for (int c = 0; c < candidates.length; c++) {
-      if (reference) {
-        out[c] = oneStepSse(values, init, values.length, candidates[c], damping, new double[p]);
-      } else if (c % LANES == 0) {
-        sseLanes(
-            values,
-            init,
-            values.length,
-            candidates,
-            c,
-            damping,
-            Double.POSITIVE_INFINITY,
-            new double[LANES * p],
-            sse);
-        for (int lane = 0; lane < LANES && c + lane < candidates.length; lane++) {
-          out[c + lane] = sse[lane];
-        }
-      }
+    Grid grid = init.season.length > 1 ? seasonalGrid : holtGrid;
+    if (!reference) {
+      return gridSseKernel(values, init, values.length, grid, damping);
+    }
+    double[] out = new double[grid.candidates().length];
+    for (int c = 0; c < out.length; c++) {
+      out[c] = oneStepSse(values, init, values.length, grid.candidates()[c], damping, new double[init.season.length]);
     }
     return out;
   }
@@ -410,106 +416,50 @@ public final class HoltWinters implements PointModel {
   }
 
   /**
-   * Optimised kernel (reference: {@link #oneStepSse}): the one-step SSE of candidates {@code from
-   * .. from + 3} at once, as four independent filters whose dependency chains the CPU overlaps.
-   * Lanes past the end repeat the last candidate. Stops early, with partial sums, once every lane
-   * has reached {@code bound}: the sums only grow, so none of them can win.
+   * Optimised kernel (reference: {@link #oneStepSse}): the one-step SSE of every candidate of a
+   * grid over {@code [init.start, end)}, all filters advanced together one time step at a time.
+   * The inner loop runs over candidates, whose filters are independent, so consecutive iterations
+   * overlap in the CPU instead of waiting on one filter's chain of dependent operations; each
+   * candidate still sees exactly the operations of the reference, in the same order.
    *
-   * @param s seasonal work space, overwritten; shape (p, lanes), index {@code slot * 4 + lane}
-   * @param sse out: the sums; shape (lanes)
+   * @return the sums; shape (candidates)
    */
-  private static void sseLanes(
-      double[] y,
-      Init init,
-      int end,
-      Parameters[] candidates,
-      int from,
-      double phi,
-      double bound,
-      double[] s,
-      double[] sse) {
-    // 1. Per-lane parameters; the last group is padded with the last candidate
-    int last = candidates.length - 1;
-    Parameters c0 = candidates[Math.min(from, last)];
-    Parameters c1 = candidates[Math.min(from + 1, last)];
-    Parameters c2 = candidates[Math.min(from + 2, last)];
-    Parameters c3 = candidates[Math.min(from + 3, last)];
-    double a0 = c0.alpha();
-    double a1 = c1.alpha();
-    double a2 = c2.alpha();
-    double a3 = c3.alpha();
-    double ab0 = c0.alpha() * c0.beta();
-    double ab1 = c1.alpha() * c1.beta();
-    double ab2 = c2.alpha() * c2.beta();
-    double ab3 = c3.alpha() * c3.beta();
-    double g0 = c0.gamma();
-    double g1 = c1.gamma();
-    double g2 = c2.gamma();
-    double g3 = c3.gamma();
-
-    // 2. Every lane starts from the initial states
+  private static double[] gridSseKernel(double[] y, Init init, int end, Grid grid, double phi) {
+    // 1. Every candidate starts from the initial states
+    double[] alpha = grid.alpha();
+    double[] alphaBeta = grid.alphaBeta();
+    double[] gamma = grid.gamma();
+    int count = alpha.length;
     int p = init.season.length;
+    double[][] s = new double[p][count]; // (p, candidates) seasonal index of each phase
     for (int j = 0; j < p; j++) {
-      Arrays.fill(s, LANES * j, LANES * j + LANES, init.season[j]);
+      Arrays.fill(s[j], init.season[j]);
     }
-    double l0 = init.level;
-    double l1 = l0;
-    double l2 = l0;
-    double l3 = l0;
-    double b0 = init.trend;
-    double b1 = b0;
-    double b2 = b0;
-    double b3 = b0;
-    double sse0 = 0;
-    double sse1 = 0;
-    double sse2 = 0;
-    double sse3 = 0;
+    double[] level = new double[count]; // (candidates)
+    double[] trend = new double[count]; // (candidates)
+    double[] sse = new double[count]; // (candidates)
+    Arrays.fill(level, init.level);
+    Arrays.fill(trend, init.trend);
 
-    // 3. The filter of backtest step 5b, lane by lane
+    // 2. The filter of backtest step 5b, every candidate per time step
     int slot = init.start % p;
     for (int t = init.start; t < end; t++) {
       double yt = y[t];
-      int k = LANES * slot;
-      double d0 = phi * b0;
-      double d1 = phi * b1;
-      double d2 = phi * b2;
-      double d3 = phi * b3;
-      double p0 = l0 + d0;
-      double p1 = l1 + d1;
-      double p2 = l2 + d2;
-      double p3 = l3 + d3;
-      double e0 = (yt - s[k]) - p0;
-      double e1 = (yt - s[k + 1]) - p1;
-      double e2 = (yt - s[k + 2]) - p2;
-      double e3 = (yt - s[k + 3]) - p3;
-      sse0 += e0 * e0;
-      sse1 += e1 * e1;
-      sse2 += e2 * e2;
-      sse3 += e3 * e3;
-      l0 = p0 + a0 * e0;
-      l1 = p1 + a1 * e1;
-      l2 = p2 + a2 * e2;
-      l3 = p3 + a3 * e3;
-      b0 = d0 + ab0 * e0;
-      b1 = d1 + ab1 * e1;
-      b2 = d2 + ab2 * e2;
-      b3 = d3 + ab3 * e3;
-      s[k] += g0 * e0;
-      s[k + 1] += g1 * e1;
-      s[k + 2] += g2 * e2;
-      s[k + 3] += g3 * e3;
+      double[] season = s[slot]; // (candidates) s[t - m] of each candidate
+      for (int c = 0; c < count; c++) {
+        double damped = phi * trend[c];
+        double predicted = level[c] + damped;
+        double err = (yt - season[c]) - predicted;
+        sse[c] += err * err;
+        level[c] = predicted + alpha[c] * err;
+        trend[c] = damped + alphaBeta[c] * err;
+        season[c] += gamma[c] * err;
+      }
       if (++slot == p) {
         slot = 0;
-        // 4. Once per season (off the dependency chains): stop when no lane can win
-        if (Math.min(Math.min(sse0, sse1), Math.min(sse2, sse3)) >= bound) {
-          break;
-        }
       }
     }
-    sse[0] = sse0;
-    sse[1] = sse1;
-    sse[2] = sse2;
-    sse[3] = sse3;
+    return sse;
   }
 
   @Override

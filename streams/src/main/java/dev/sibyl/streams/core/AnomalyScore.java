@@ -1,5 +1,9 @@
 package dev.sibyl.streams.core;
 
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.util.Locale;
+
 /**
  * How anomalous an observation is against its forecast interval.
  *
@@ -53,8 +57,21 @@ public record AnomalyScore(double score, Severity severity, double distance, boo
    * scores are never published (below the minimum score), and formatting is costly on the hot path.
    */
   public String reason() {
-    return String.format(
-        java.util.Locale.ROOT, "%s the %.0f%% interval by %.2f half-widths", above ? "above" : "below", coverage * 100, distance);
+    return (above ? "above" : "below") + " the " + fixed(coverage * 100, 0) + "% interval by " + fixed(distance, 2) + " half-widths";
+  }
+
+  /**
+   * {@code String.format(Locale.ROOT, "%.<digits>f", value)}, without parsing a format string per
+   * call: the formatter rounds the shortest decimal form of the double half-up, which is what
+   * {@link BigDecimal#valueOf(double)} and {@link RoundingMode#HALF_UP} do. Values that are not
+   * positive and finite (the formatter keeps the sign of a negative value rounded to zero) take
+   * the formatter itself.
+   */
+  static String fixed(double value, int digits) {
+    if (!(value > 0 && value <= Double.MAX_VALUE)) {
+      return String.format(Locale.ROOT, "%." + digits + "f", value);
+    }
+    return BigDecimal.valueOf(value).setScale(digits, RoundingMode.HALF_UP).toPlainString();
   }
 
   private static Severity severityOf(double score) {

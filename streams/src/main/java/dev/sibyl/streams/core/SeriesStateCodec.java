@@ -3,18 +3,25 @@ package dev.sibyl.streams.core;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * The persisted form of {@link SeriesState}, in three kinds of record so that each observation
- * costs a few dozen bytes of changelog rather than a copy of the whole window:
+ * costs one store write of a few hundred bytes rather than a copy of the whole window:
  *
  * <ul>
  *   <li><b>point block</b>: up to {@value #BLOCK_POINTS} points of {@value #POINT_BYTES} bytes
  *       ({@code long timestamp, double value}); point number n is stored in slot {@code n mod
  *       capacity}, slots grouped by {@value #BLOCK_POINTS} into blocks, so that several points of a
  *       series that arrive within one commit interval cost one changelog record;
- *   <li><b>meta</b>: {@code byte version, int capacity, long appended, int size, long stepMillis,
- *       int pointsSinceForecast};
+ *   <li><b>meta</b>, version {@value #META_VERSION}: {@code byte version, int capacity, long
+ *       appended, int size, long stepMillis, int pointsSinceForecast}, followed by the <i>current
+ *       block</i> (the block holding the newest point). An observation thus costs one store write;
+ *       the point store receives a block only when its last slot is filled, i.e. when it stops
+ *       being the current block (see {@link #blockCompletedBy}). Readers take the current block
+ *       from the meta record and every other block from the point store. Version 1 (written by
+ *       earlier releases, still read) has no block: every block was written to the point store on
+ *       every observation;
  *   <li><b>forecast</b>: {@code byte version, long issuedAt, long stepMillis, double coverage, int
  *       modelLength, modelLength bytes UTF-8, int horizon, horizon x (double mean, lower, upper)}.
  * </ul>
@@ -25,8 +32,11 @@ import java.nio.charset.StandardCharsets;
  */
 public final class SeriesStateCodec {
 
-  /** The version this codec writes. */
+  /** The version of the forecast records this codec writes (and of meta records before 2). */
   public static final byte VERSION = 1;
+
+  /** The version of the meta records this codec writes: meta fields plus the current block. */
+  public static final byte META_VERSION = 2;
 
   /** Size of one point in a block. */
   public static final int POINT_BYTES = 16;
@@ -82,9 +92,19 @@ public final class SeriesStateCodec {
    * point of the window are written as zeros; readers never look at them.
    */
   public static byte[] encodeBlock(SeriesState state, Meta meta, int block) {
+    ByteBuffer out = ByteBuffer.allocate(blockSlots(meta, block) * POINT_BYTES);
+    putBlock(out, state, meta, block);
+    return out.array();
+  }
+
+  /** Slots in a block: {@value #BLOCK_POINTS}, fewer in the last block of a ring. */
+  private static int blockSlots(Meta meta, int block) {
+    return Math.min(BLOCK_POINTS, meta.capacity() - block * BLOCK_POINTS);
+  }
+
+  private static void putBlock(ByteBuffer out, SeriesState state, Meta meta, int block) {
     int firstSlot = block * BLOCK_POINTS;
-    int slots = Math.min(BLOCK_POINTS, meta.capacity() - firstSlot);
-    ByteBuffer out = ByteBuffer.allocate(slots * POINT_BYTES);
+    int slots = blockSlots(meta, block);
     long oldest = meta.appended() - meta.size();
     for (int j = 0; j < slots; j++) {
       long n = meta.newestNumberInSlot(firstSlot + j);
@@ -95,7 +115,6 @@ public final class SeriesStateCodec {
         out.putLong(0).putDouble(0);
       }
     }
-    return out.array();
   }
 
   /** Timestamp at a slot of an encoded block. */
@@ -117,24 +136,77 @@ public final class SeriesStateCodec {
     }
   }
 
-  /** Encodes the bookkeeping of a window. */
+  /**
+   * Encodes the bookkeeping of a window in the version-1 form (no current block), which earlier
+   * releases wrote; kept so that tests can build such state and check that it is still read.
+   */
   public static byte[] encodeMeta(Meta meta) {
-    return ByteBuffer.allocate(META_BYTES)
-        .put(VERSION)
+    return putMetaFields(ByteBuffer.allocate(META_BYTES), VERSION, meta).array();
+  }
+
+  /**
+   * Encodes the bookkeeping of a window together with its current block, the block of point
+   * number {@code meta.appended() - 1}, encoded as by {@link #encodeBlock}.
+   *
+   * @param state the state the meta describes, with at least one point
+   */
+  public static byte[] encodeMetaWithBlock(SeriesState state, Meta meta) {
+    int block = meta.block(meta.appended() - 1);
+    ByteBuffer out = ByteBuffer.allocate(META_BYTES + blockSlots(meta, block) * POINT_BYTES);
+    putMetaFields(out, META_VERSION, meta);
+    putBlock(out, state, meta, block);
+    return out.array();
+  }
+
+  private static ByteBuffer putMetaFields(ByteBuffer out, byte version, Meta meta) {
+    return out.put(version)
         .putInt(meta.capacity())
         .putLong(meta.appended())
         .putInt(meta.size())
         .putLong(meta.stepMillis())
-        .putInt(meta.pointsSinceForecast())
-        .array();
+        .putInt(meta.pointsSinceForecast());
   }
 
-  /** Decodes the bookkeeping of a window. */
+  /** Decodes the bookkeeping of a window from a meta record of version 1 or 2. */
   public static Meta decodeMeta(byte[] bytes) {
-    checkLength(bytes, META_BYTES, "series meta");
+    if (bytes.length < META_BYTES) {
+      throw new IllegalStateException("series meta is " + bytes.length + " bytes, expected at least " + META_BYTES + " (truncated or corrupt)");
+    }
     ByteBuffer in = ByteBuffer.wrap(bytes);
-    checkVersion(in.get(), "series meta");
-    return new Meta(in.getInt(), in.getLong(), in.getInt(), in.getLong(), in.getInt());
+    byte version = in.get();
+    if (version != VERSION && version != META_VERSION) {
+      throw new IllegalStateException(
+          "series meta of version " + version + " cannot be read by this version of Sibyl (it reads versions " + VERSION + " and " + META_VERSION + ")");
+    }
+    Meta meta = new Meta(in.getInt(), in.getLong(), in.getInt(), in.getLong(), in.getInt());
+    if (version == VERSION) {
+      checkLength(bytes, META_BYTES, "series meta of version " + VERSION);
+    } else if (meta.capacity() < 1 || meta.appended() < 1) {
+      throw new IllegalStateException(
+          "series meta of version " + META_VERSION + " has capacity " + meta.capacity() + " and " + meta.appended() + " points appended (corrupt)");
+    } else {
+      checkLength(bytes, META_BYTES + blockSlots(meta, meta.block(meta.appended() - 1)) * POINT_BYTES, "series meta of version " + META_VERSION);
+    }
+    return meta;
+  }
+
+  /**
+   * The current block carried by a meta record: the encoded block of the newest point, or null
+   * for a version-1 record (whose blocks are all in the point store).
+   *
+   * @param bytes a meta record that {@link #decodeMeta} accepted
+   */
+  public static byte[] currentBlock(byte[] bytes) {
+    return bytes[0] == VERSION ? null : Arrays.copyOfRange(bytes, META_BYTES, bytes.length);
+  }
+
+  /**
+   * Whether appending point number {@code meta.appended() - 1} filled the last slot of its block,
+   * so that the block stops being the current one and must be written to the point store.
+   */
+  public static boolean blockCompletedBy(Meta meta) {
+    int slot = meta.slot(meta.appended() - 1);
+    return slot % BLOCK_POINTS == BLOCK_POINTS - 1 || slot == meta.capacity() - 1;
   }
 
   /** Encodes a forecast. */

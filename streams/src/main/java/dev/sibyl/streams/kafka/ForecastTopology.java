@@ -79,10 +79,11 @@ public final class ForecastTopology {
     topology.addProcessor(
         SERIES_PROCESSOR, () -> new SeriesProcessor(operator, lookback, maxCachedSeries, minScore), DECODE_PROCESSOR);
     // Caching collapses the repeated writes of a key (a series' meta record, one per point)
-    // into one changelog record per commit.
+    // into one changelog record per commit. Keys are the UTF-8 bytes of the store keys, encoded
+    // once per series by SeriesStateStore (the same bytes a String serde would write).
     for (String store : new String[] {SERIES_POINTS_STORE, SERIES_META_STORE, SERIES_FORECAST_STORE}) {
       topology.addStateStore(
-          Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(store), Serdes.String(), Serdes.ByteArray())
+          Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(store), Serdes.Bytes(), Serdes.ByteArray())
               .withCachingEnabled(),
           SERIES_PROCESSOR);
     }

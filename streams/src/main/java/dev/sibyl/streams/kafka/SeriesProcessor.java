@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -52,9 +53,9 @@ final class SeriesProcessor implements Processor<Object, Object, Object, Object>
     // init runs again when a task is revived after an aborted transaction: the stores have been
     // restored from their changelogs, so any decoded state from before must go.
     this.context = context;
-    KeyValueStore<String, byte[]> points = context.getStateStore(ForecastTopology.SERIES_POINTS_STORE);
-    KeyValueStore<String, byte[]> metas = context.getStateStore(ForecastTopology.SERIES_META_STORE);
-    KeyValueStore<String, byte[]> forecasts = context.getStateStore(ForecastTopology.SERIES_FORECAST_STORE);
+    KeyValueStore<Bytes, byte[]> points = context.getStateStore(ForecastTopology.SERIES_POINTS_STORE);
+    KeyValueStore<Bytes, byte[]> metas = context.getStateStore(ForecastTopology.SERIES_META_STORE);
+    KeyValueStore<Bytes, byte[]> forecasts = context.getStateStore(ForecastTopology.SERIES_FORECAST_STORE);
     this.store = new SeriesStateStore(points, metas, forecasts, lookback, maxCachedSeries);
   }
 
@@ -63,10 +64,11 @@ final class SeriesProcessor implements Processor<Object, Object, Object, Object>
     DecodedPoint decoded = (DecodedPoint) record.value();
     TelemetryPoint point = decoded.point();
     long timestamp = point.getTimestamp().toEpochMilli();
-    List<String> problems = new ArrayList<>();
+    List<String> problems = null; // made on the first problem: most points have none
     String stage = DeadLetters.STAGE_ORDER;
     // Channels in name order, so that output order does not depend on the map's hashing.
-    for (Map.Entry<String, Double> channel : new TreeMap<>(point.getValues()).entrySet()) {
+    Map<String, Double> values = point.getValues();
+    for (Map.Entry<String, Double> channel : values.size() == 1 ? values.entrySet() : new TreeMap<>(values).entrySet()) {
       SeriesId series = new SeriesId(point.getSource(), channel.getKey());
       SeriesState state = store.load(series);
       StepResult result;
@@ -76,11 +78,13 @@ final class SeriesProcessor implements Processor<Object, Object, Object, Object>
         // The point itself is fine and already appended; the model failed on this window.
         LOG.warn("forecaster failed on series {}/{}", series.source(), series.channel(), e);
         store.saveObservation(series, state, false, false);
+        problems = problems == null ? new ArrayList<>() : problems;
         problems.add("channel '" + series.channel() + "': forecaster " + operator.modelId() + " failed: " + DecodeProcessor.describe(e));
         stage = DeadLetters.STAGE_FORECAST;
         continue;
       }
       if (result.rejection() != null) {
+        problems = problems == null ? new ArrayList<>() : problems;
         problems.add("channel '" + series.channel() + "': " + result.reason());
         continue;
       }
@@ -92,7 +96,7 @@ final class SeriesProcessor implements Processor<Object, Object, Object, Object>
         emit(record, toForecast(series, state, result.forecast()), ForecastTopology.FORECAST_SINK);
       }
     }
-    if (!problems.isEmpty()) {
+    if (problems != null) {
       emit(
           record,
           DeadLetters.of(context, decoded.rawKey(), decoded.rawValue(), stage, String.join("; ", problems)),

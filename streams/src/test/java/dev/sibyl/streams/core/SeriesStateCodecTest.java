@@ -51,4 +51,27 @@ class SeriesStateCodecTest {
     assertThatThrownBy(() -> SeriesStateCodec.decodeForecast(java.util.Arrays.copyOf(forecast, forecast.length - 4)))
         .hasMessageContaining("truncated");
   }
+  @Test
+  void aVersionTwoMetaCarriesTheCurrentBlock() {
+    SeriesState state = new SeriesState(20);
+    for (int n = 0; n < 37; n++) {
+      state.append(1000L * n, n);
+    }
+    Meta meta = Meta.of(state); // newest point 36 in slot 16: block 1, the short one (slots 16..19)
+    byte[] bytes = SeriesStateCodec.encodeMetaWithBlock(state, meta);
+    assertThat(bytes[0]).isEqualTo(SeriesStateCodec.META_VERSION);
+    assertThat(SeriesStateCodec.decodeMeta(bytes)).isEqualTo(meta);
+    assertThat(SeriesStateCodec.currentBlock(bytes)).isEqualTo(SeriesStateCodec.encodeBlock(state, meta, 1));
+    assertThat(SeriesStateCodec.blockCompletedBy(meta)).isFalse();
+    state.append(37_000, 37);
+    state.append(38_000, 38);
+    state.append(39_000, 39); // slot 19, the last of the ring
+    assertThat(SeriesStateCodec.blockCompletedBy(Meta.of(state))).isTrue();
+    state.append(40_000, 40); // slot 0
+    assertThat(SeriesStateCodec.blockCompletedBy(Meta.of(state))).isFalse();
+    // a version-1 meta has no block; a truncated version-2 meta is rejected
+    assertThat(SeriesStateCodec.currentBlock(SeriesStateCodec.encodeMeta(meta))).isNull();
+    assertThatThrownBy(() -> SeriesStateCodec.decodeMeta(java.util.Arrays.copyOf(bytes, bytes.length - 1)))
+        .hasMessageContaining("truncated");
+  }
 }

@@ -25,6 +25,7 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -124,8 +125,8 @@ class ForecastTopologyTest {
     List<Forecast> out = forecasts.readValuesToList();
     assertThat(out).extracting(Forecast::getChannel).containsExactly("rpm", "temp");
     assertThat(out.get(0).getPoints().get(0).getMean()).isEqualTo(1003.0);
-    KeyValueStore<String, byte[]> metas = driver.getKeyValueStore(ForecastTopology.SERIES_META_STORE);
-    assertThat(SeriesStateCodec.decodeMeta(metas.get(new SeriesId("pump-1", "rpm").storeKey())).size()).isEqualTo(4);
+    KeyValueStore<Bytes, byte[]> metas = driver.getKeyValueStore(ForecastTopology.SERIES_META_STORE);
+    assertThat(SeriesStateCodec.decodeMeta(metas.get(SeriesStateStore.key(new SeriesId("pump-1", "rpm")))).size()).isEqualTo(4);
   }
 
   @Test

@@ -7,7 +7,11 @@ import dev.sibyl.streams.core.SeriesId;
 import dev.sibyl.streams.core.SeriesOperator;
 import dev.sibyl.streams.core.SeriesOperator.StepResult;
 import dev.sibyl.streams.core.SeriesState;
+import dev.sibyl.streams.core.SeriesStateCodec;
+import dev.sibyl.streams.core.SeriesStateCodec.Meta;
+import java.nio.charset.StandardCharsets;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
@@ -21,9 +25,9 @@ class SeriesStateStoreTest {
   private static final SeriesId SERIES = new SeriesId("pump-1", "temp");
 
   private final SeriesOperator operator = new SeriesOperator(new LastValueTestForecaster(4, 1.0), 4, 2, 3, 0);
-  private KeyValueStore<String, byte[]> points;
-  private KeyValueStore<String, byte[]> metas;
-  private KeyValueStore<String, byte[]> forecasts;
+  private KeyValueStore<Bytes, byte[]> points;
+  private KeyValueStore<Bytes, byte[]> metas;
+  private KeyValueStore<Bytes, byte[]> forecasts;
 
   @BeforeEach
   void stores() {
@@ -33,9 +37,9 @@ class SeriesStateStoreTest {
     forecasts = store("forecasts", context);
   }
 
-  private static KeyValueStore<String, byte[]> store(String name, MockProcessorContext<Object, Object> context) {
-    KeyValueStore<String, byte[]> store =
-        Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name), Serdes.String(), Serdes.ByteArray())
+  private static KeyValueStore<Bytes, byte[]> store(String name, MockProcessorContext<Object, Object> context) {
+    KeyValueStore<Bytes, byte[]> store =
+        Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name), Serdes.Bytes(), Serdes.ByteArray())
             .withLoggingDisabled()
             .build();
     store.init(context.getStateStoreContext(), store);
@@ -92,9 +96,9 @@ class SeriesStateStoreTest {
   void aResetDropsTheStoredForecast() {
     SeriesStateStore store = new SeriesStateStore(points, metas, forecasts, 8, 100);
     feed(store, 0, 6);
-    assertThat(forecasts.get(SERIES.storeKey())).isNotNull();
+    assertThat(forecasts.get(SeriesStateStore.key(SERIES))).isNotNull();
     feed(store, 100, 101);
-    assertThat(forecasts.get(SERIES.storeKey())).isNull();
+    assertThat(forecasts.get(SeriesStateStore.key(SERIES))).isNull();
     SeriesState read = new SeriesStateStore(points, metas, forecasts, 8, 100).load(SERIES);
     assertThat(read.valuesInOrder()).containsExactly(100);
     assertThat(read.latestForecast()).isNull();
@@ -112,5 +116,67 @@ class SeriesStateStoreTest {
     store.clearCache();
     assertThat(store.load(SERIES)).isNotSameAs(reloaded);
     assertThat(store.load(SERIES).valuesInOrder()).containsExactly(0, 1, 2);
+  }
+  @Test
+  void anObservationWritesTheMetaAndAFullBlockOnly() {
+    SeriesStateStore store = new SeriesStateStore(points, metas, forecasts, 40, 100);
+    feed(store, 0, 15);
+    // 15 points: block 0 (slots 0..15) is not full, so it lives in the meta record alone
+    assertThat(points.approximateNumEntries()).isZero();
+    byte[] meta = metas.get(SeriesStateStore.key(SERIES));
+    assertThat(meta[0]).isEqualTo(SeriesStateCodec.META_VERSION);
+    assertThat(SeriesStateCodec.blockValue(SeriesStateCodec.currentBlock(meta), 14)).isEqualTo(14);
+    feed(store, 15, 16);
+    // the 16th point fills block 0: written once, under its block key
+    assertThat(points.approximateNumEntries()).isEqualTo(1);
+    assertThat(SeriesStateCodec.blockValue(points.get(blockKey(0)), 15)).isEqualTo(15);
+    feed(store, 16, 20);
+    assertThat(points.approximateNumEntries()).isEqualTo(1);
+    SeriesState read = new SeriesStateStore(points, metas, forecasts, 40, 100).load(SERIES);
+    assertThat(read.valuesInOrder()).containsExactly(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19);
+  }
+
+  @Test
+  void aStateWrittenInVersionOneIsReadAndCarriedOn() {
+    // version 1: every block in the point store, a meta record without block
+    SeriesState old = new SeriesState(40);
+    for (int i = 0; i < 50; i++) {
+      old.append(i * STEP, i);
+    }
+    old.setStepMillis(STEP);
+    Meta meta = Meta.of(old);
+    for (int block = 0; block < meta.blocks(); block++) {
+      points.put(blockKey(block), SeriesStateCodec.encodeBlock(old, meta, block));
+    }
+    metas.put(SeriesStateStore.key(SERIES), SeriesStateCodec.encodeMeta(meta));
+
+    SeriesState read = new SeriesStateStore(points, metas, forecasts, 40, 100).load(SERIES);
+    assertThat(read.valuesInOrder()).containsExactly(old.valuesInOrder());
+    // the next observation writes version 2, and the state reads back whole
+    SeriesState carried = feed(new SeriesStateStore(points, metas, forecasts, 40, 100), 50, 53);
+    assertThat(metas.get(SeriesStateStore.key(SERIES))[0]).isEqualTo(SeriesStateCodec.META_VERSION);
+    assertThat(new SeriesStateStore(points, metas, forecasts, 40, 100).load(SERIES).valuesInOrder())
+        .containsExactly(carried.valuesInOrder());
+    assertThat(carried.valuesInOrder()[39]).isEqualTo(52);
+  }
+
+  @Test
+  void everyPrefixOfASeriesReadsBackAsWritten() {
+    // capacity 20: a short last block (slots 16..19), a ring that wraps, and a reset by a gap
+    SeriesStateStore store = new SeriesStateStore(points, metas, forecasts, 20, 100);
+    for (int i = 0; i < 90; i++) {
+      long t = i < 60 ? i * STEP : (i + 100) * STEP;
+      SeriesState state = store.load(SERIES);
+      StepResult result = operator.onObservation(state, t, i);
+      store.saveObservation(SERIES, state, result.windowReset(), result.forecast() != null);
+      SeriesState read = new SeriesStateStore(points, metas, forecasts, 20, 100).load(SERIES);
+      assertThat(read.valuesInOrder()).as("after point %d", i).containsExactly(state.valuesInOrder());
+      assertThat(read.timestampsInOrder()).as("after point %d", i).containsExactly(state.timestampsInOrder());
+      assertThat(read.appended()).isEqualTo(state.appended());
+    }
+  }
+
+  private static Bytes blockKey(int block) {
+    return Bytes.wrap((SERIES.storeKey() + SeriesId.SEPARATOR + block).getBytes(StandardCharsets.UTF_8));
   }
 }
