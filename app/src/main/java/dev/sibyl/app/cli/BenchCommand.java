@@ -23,7 +23,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "bench",
     description = "Benchmarks. Each prints its steps on stderr and ends with one JSON line on stdout.",
-    subcommands = {BenchCommand.Pipeline.class})
+    subcommands = {BenchCommand.Pipeline.class, BackboneBenchCommand.class})
 public final class BenchCommand {
 
   /** {@code sibyl bench pipeline}. */
@@ -43,6 +43,9 @@ public final class BenchCommand {
 
     @Option(names = "--points", paramLabel = "N", defaultValue = "200000", description = "Records in the throughput phase (default ${DEFAULT-VALUE}).")
     private int points;
+
+    @Option(names = "--warmup-points", paramLabel = "N", defaultValue = "100000", description = "Records each side processes before the timing starts (default ${DEFAULT-VALUE}).")
+    private int warmupPoints;
 
     @Option(names = "--sources", paramLabel = "N", defaultValue = "100", description = "Distinct sources (default ${DEFAULT-VALUE}).")
     private int sources;
@@ -64,6 +67,9 @@ public final class BenchCommand {
 
     @Override
     public Integer call() throws Exception {
+      if (warmupPoints < 0) {
+        throw new ParameterException(spec.commandLine(), "--warmup-points must be >= 0, got " + warmupPoints);
+      }
       if (points < 1 || sources < 1 || cadence < 1 || partitions < 1 || latencySeconds < 1 || latencyRate < 1) {
         throw new ParameterException(
             spec.commandLine(), "--points, --sources, --cadence, --partitions, --latency-seconds and --latency-rate must be positive");
@@ -71,7 +77,7 @@ public final class BenchCommand {
       SibylMain root = spec.commandLine().getParent().getParent().getCommand();
       AppConfig config = kafka.apply(root.config());
       PrintWriter err = spec.commandLine().getErr();
-      PipelineBench.Options options = new PipelineBench.Options(points, sources, cadence, partitions, latencySeconds, latencyRate, model);
+      PipelineBench.Options options = new PipelineBench.Options(points, warmupPoints, sources, cadence, partitions, latencySeconds, latencyRate, model);
       PipelineBench.Result result;
       if (config.bootstrapServers() != null) {
         result = new PipelineBench(new HashMap<>(config.kafkaClientProperties()), err::println).run(options);

@@ -2,6 +2,7 @@ package dev.sibyl.models.backbone;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 
 /**
  * The per-sequence state of a decoder: the key/value cache of every layer and the next position.
@@ -74,6 +75,41 @@ public final class DecoderState implements AutoCloseable {
    */
   public int layersCached() {
     return layersCached;
+  }
+
+  /**
+   * Replaces every row of the cache by a chosen row, as beam search reorders its beams: row {@code
+   * i} becomes the old row {@code rows[i]}. The position does not change.
+   *
+   * @param rows for each row, the old row to copy, each in {@code [0, batch)}; {@code batch} of them
+   * @throws IllegalArgumentException when the count or an index is out of range
+   * @throws IllegalStateException when the state is closed
+   */
+  public void reorderRows(int[] rows) {
+    if (!manager.isOpen()) {
+      throw new IllegalStateException("the decoder state is closed");
+    }
+    if (rows.length != batch) {
+      throw new IllegalArgumentException(
+          "rows must have batch=" + batch + " entries, got " + rows.length);
+    }
+    for (int r : rows) {
+      if (r < 0 || r >= batch) {
+        throw new IllegalArgumentException("row must be in [0, " + batch + "), got " + r);
+      }
+    }
+    try (NDManager scope = manager.newSubManager()) {
+      NDArray index = scope.create(rows);
+      for (int l = 0; l < layersCached; l++) {
+        // gather along the batch axis: (batch, ...) -> (batch, ...)
+        NDArray k = keys[l].get(manager, new NDIndex("{}", index));
+        NDArray v = values[l].get(manager, new NDIndex("{}", index));
+        keys[l].close();
+        values[l].close();
+        keys[l] = k;
+        values[l] = v;
+      }
+    }
   }
 
   /** Frees the cache. The state must not be used afterwards. */

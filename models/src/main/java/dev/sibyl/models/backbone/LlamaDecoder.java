@@ -54,12 +54,17 @@ public final class LlamaDecoder implements Decoder {
    * @param config the hyperparameters; never null
    * @param weights the weights, all in {@code manager}; never null
    * @param manager the manager holding the weights; closed by {@link #close()}
-   * @throws IllegalArgumentException when a weight's shape does not match {@code config}
+   * @throws IllegalArgumentException when a weight's shape does not match {@code config}, or the
+   *     RoPE style is {@link RopeStyle#NONE}
    */
   public LlamaDecoder(DecoderConfig config, DecoderWeights weights, NDManager manager) {
     this.config = Objects.requireNonNull(config, "config");
     this.weights = Objects.requireNonNull(weights, "weights");
     this.manager = Objects.requireNonNull(manager, "manager");
+    if (config.ropeStyle() == RopeStyle.NONE) {
+      throw new IllegalArgumentException(
+          "a Llama decoder needs ropeStyle INTERLEAVED or HALF, got NONE");
+    }
     weights.checkShapes(config);
     int n = config.nLayers();
     wqkvT = new NDArray[n];
@@ -262,7 +267,7 @@ public final class LlamaDecoder implements Decoder {
   }
 
   /** Appends along {@code axis}; the result lives in {@code scope} until the state commits it. */
-  private static NDArray appendCache(NDArray cached, NDArray fresh, int axis, NDManager scope) {
+  static NDArray appendCache(NDArray cached, NDArray fresh, int axis, NDManager scope) {
     if (cached == null) {
       return fresh;
     }
@@ -272,7 +277,7 @@ public final class LlamaDecoder implements Decoder {
   }
 
   /** Additive mask {@code (group * seq, pos + seq)}: row {@code g * seq + i} sees keys to pos+i. */
-  private static NDArray causalMask(NDManager scope, int group, int seq, int pos) {
+  static NDArray causalMask(NDManager scope, int group, int seq, int pos) {
     int keys = pos + seq;
     float[] mask = new float[group * seq * keys];
     for (int g = 0; g < group; g++) {

@@ -13,5 +13,10 @@ public enum RopeStyle {
    * Features {@code (i, i + headSize / 2)}: Hugging Face {@code rotate_half}, whose Llama
    * checkpoints permute wq and wk accordingly.
    */
-  HALF
+  HALF,
+  /**
+   * No rotary embedding: the model learns absolute position embeddings instead (GPT-2); {@link
+   * LlamaDecoder} rejects it.
+   */
+  NONE
 }

@@ -6,9 +6,9 @@ import java.nio.charset.StandardCharsets;
 /**
  * Text to token ids and back, for a decoder's vocabulary.
  *
- * <p>Implemented by {@link Llama2cTokenizer} (llama2.c {@code tokenizer.bin}) and, later, by the
- * Hugging Face {@code tokenizer.json} tokenizer. Decoding is per token and yields bytes, because a
- * token may hold part of a UTF-8 character; callers that stream text join the bytes.
+ * <p>Implemented by {@link Llama2cTokenizer} (llama2.c {@code tokenizer.bin}) and by {@link
+ * HfTokenizer} (Hugging Face {@code tokenizer.json}). Decoding is per token and yields bytes,
+ * because a token may hold part of a UTF-8 character; callers that stream text join the bytes.
  */
 public interface Tokenizer extends AutoCloseable {
 

@@ -25,7 +25,7 @@ class RandomDecoderTest {
   }
 
   @ParameterizedTest
-  @EnumSource(RopeStyle.class)
+  @EnumSource(value = RopeStyle.class, names = {"INTERLEAVED", "HALF"})
   void shapesAndCacheEquivalence(RopeStyle rope) {
     DecoderConfig c = config(rope);
     try (LlamaDecoder decoder = randomDecoder(c, true, 7);

@@ -1,0 +1,242 @@
+package dev.sibyl.models.backbone;
+
+// Architecture: GPT-2 (Radford et al., "Language Models are Unsupervised Multitask Learners",
+// 2019), as implemented by Hugging Face transformers' GPT2Model and karpathy/nanoGPT model.py:
+// token plus learned position embeddings; pre-norm blocks with LayerNorm, multi-head causal
+// self-attention (biased projections) and a GELU (tanh approximation) MLP, each with a residual;
+// final LayerNorm; the classifier is the token embedding table.
+// Departures: batched over sequences and new positions with a key/value cache (as LlamaDecoder);
+// no dropout (inference only); hidden states can be read after any first k layers.
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import java.util.Objects;
+
+/**
+ * A GPT-2 decoder on DJL NDArrays. {@link #forward} adds the learned position embeddings of the
+ * new positions to the given input embeddings, so callers pass token (or their own) embeddings
+ * without positions, exactly as for {@link LlamaDecoder}.
+ *
+ * <p>Immutable and thread-safe: the only fields are the frozen weights and views of them; every
+ * sequence's cache is in its {@link DecoderState} (same layout as {@link LlamaDecoder}'s with
+ * {@code nKvHeads == nHeads}). See {@link Decoder} for the memory rules.
+ */
+public final class Gpt2Decoder implements Decoder {
+
+  /** {@code sqrt(2 / pi)}, the GELU tanh-approximation constant. */
+  private static final float SQRT_2_OVER_PI = (float) Math.sqrt(2.0 / Math.PI);
+
+  private final DecoderConfig config;
+  private final Gpt2Weights weights;
+  private final NDManager manager;
+
+  /** Per layer, views of the weights transposed to {@code (in, out)} for {@code x @ W}. */
+  private final NDArray[] wqkvT; // (dim, 3 dim)
+
+  private final NDArray[] woT; // (dim, dim)
+  private final NDArray[] wfcT; // (dim, hidden)
+  private final NDArray[] wprojT; // (hidden, dim)
+  private final NDArray classifierT; // (dim, vocabSize)
+
+  /**
+   * Builds a decoder on loaded weights and takes ownership of their manager.
+   *
+   * @param config the hyperparameters ({@code nKvHeads == nHeads}, {@link RopeStyle#NONE},
+   *     shared classifier); never null
+   * @param weights the weights, all in {@code manager}; never null
+   * @param manager the manager holding the weights; closed by {@link #close()}
+   * @throws IllegalArgumentException when the configuration is not GPT-2-shaped or a weight's shape
+   *     does not match it
+   */
+  public Gpt2Decoder(DecoderConfig config, Gpt2Weights weights, NDManager manager) {
+    this.config = Objects.requireNonNull(config, "config");
+    this.weights = Objects.requireNonNull(weights, "weights");
+    this.manager = Objects.requireNonNull(manager, "manager");
+    if (config.nKvHeads() != config.nHeads()
+        || config.ropeStyle() != RopeStyle.NONE
+        || !config.sharedClassifier()) {
+      throw new IllegalArgumentException(
+          "a GPT-2 config needs nKvHeads == nHeads, ropeStyle NONE and a shared classifier, got "
+              + config);
+    }
+    weights.checkShapes(config);
+    int n = config.nLayers();
+    wqkvT = new NDArray[n];
+    woT = new NDArray[n];
+    wfcT = new NDArray[n];
+    wprojT = new NDArray[n];
+    for (int l = 0; l < n; l++) {
+      Gpt2LayerWeights lw = weights.layers().get(l);
+      wqkvT[l] = inManager(lw.wqkv().transpose());
+      woT[l] = inManager(lw.wo().transpose());
+      wfcT[l] = inManager(lw.wfc().transpose());
+      wprojT[l] = inManager(lw.wproj().transpose());
+    }
+    classifierT = inManager(weights.wte().transpose());
+  }
+
+  @Override
+  public DecoderConfig config() {
+    return config;
+  }
+
+  @Override
+  public Device device() {
+    return manager.getDevice();
+  }
+
+  @Override
+  public NDArray embeddingTable() {
+    return weights.wte();
+  }
+
+  @Override
+  public NDArray tokenEmbeddings(NDArray ids) {
+    if (ids.getShape().dimension() != 2) {
+      throw new IllegalArgumentException("ids must have shape (batch, seq), got " + ids.getShape());
+    }
+    // x = wte[ids] (the positions are added in forward)
+    return weights.wte().get(ids.getManager(), new NDIndex("{}", ids));
+  }
+
+  @Override
+  public DecoderState newState(int batch) {
+    if (batch < 1) {
+      throw new IllegalArgumentException("batch must be >= 1, got " + batch);
+    }
+    return new DecoderState(manager.newSubManager(), batch, config.nLayers(), config.maxSeqLen());
+  }
+
+  @Override
+  public NDArray forward(NDArray inputEmbeddings, DecoderState state, int useLayers) {
+    Shape in = inputEmbeddings.getShape();
+    if (in.dimension() != 3 || in.get(2) != config.dim() || in.get(1) < 1) {
+      throw new IllegalArgumentException(
+          "inputEmbeddings must have shape (batch, seq >= 1, dim=" + config.dim() + "), got " + in);
+    }
+    if (in.get(0) != state.batch()) {
+      throw new IllegalArgumentException(
+          "inputEmbeddings batch must equal the state's batch " + state.batch() + ", got " + in);
+    }
+    if (useLayers < 1 || useLayers > config.nLayers()) {
+      throw new IllegalArgumentException(
+          "useLayers must be in [1, " + config.nLayers() + "], got " + useLayers);
+    }
+    int seq = (int) in.get(1);
+    state.checkAppend(seq, useLayers);
+    NDManager caller = inputEmbeddings.getManager();
+    try (NDManager scope = caller.newSubManager()) {
+      inputEmbeddings.tempAttach(scope);
+      NDArray[] newKeys = new NDArray[useLayers];
+      NDArray[] newValues = new NDArray[useLayers];
+      NDArray hidden = forwardLayers(inputEmbeddings, state, newKeys, newValues, scope);
+      hidden.attach(caller);
+      state.commit(newKeys, newValues, seq);
+      return hidden;
+    }
+  }
+
+  @Override
+  public NDArray logits(NDArray hidden) {
+    Shape in = hidden.getShape();
+    if (in.dimension() != 3 || in.get(2) != config.dim()) {
+      throw new IllegalArgumentException(
+          "hidden must have shape (batch, seq, dim=" + config.dim() + "), got " + in);
+    }
+    // logits = x @ wte^T (lm_head tied to wte)
+    return hidden.matMul(classifierT);
+  }
+
+  @Override
+  public void close() {
+    manager.close();
+  }
+
+  /**
+   * The blocks, one commented step per operation of GPT2Block.forward; all temporaries in {@code
+   * scope}, the new caches to {@code newKeys} / {@code newValues}.
+   *
+   * @param x input embeddings {@code (batch, seq, dim)}
+   * @return hidden states after ln_f {@code (batch, seq, dim)}
+   */
+  private NDArray forwardLayers(
+      NDArray x, DecoderState state, NDArray[] newKeys, NDArray[] newValues, NDManager scope) {
+    long b = x.getShape().get(0);
+    long seq = x.getShape().get(1);
+    int pos = state.position();
+    int dim = config.dim();
+    int hs = config.headSize();
+    int nh = config.nHeads();
+    // x = tok_emb + pos_emb: wpe rows [pos, pos + seq), (seq, dim) broadcast over the batch
+    x = x.add(weights.wpe().get(scope, new NDIndex("{}:{}", pos, pos + seq)));
+    // causal mask (seq, pos + seq); a single new position sees every cached one
+    NDArray mask = seq == 1 ? null : LlamaDecoder.causalMask(scope, 1, (int) seq, pos);
+    float scale = (float) Math.sqrt(hs);
+
+    for (int l = 0; l < newKeys.length; l++) {
+      Gpt2LayerWeights lw = weights.layers().get(l);
+
+      // h = ln_1(x)
+      NDArray h = layerNorm(x, lw.ln1Weight(), lw.ln1Bias());
+
+      // q, k, v = c_attn(h).split(n_embd, dim=2)
+      NDList qkv = h.matMul(wqkvT[l]).add(lw.bqkv()).split(3, 2);
+
+      // heads: q (b, nh, seq, hs), k^T (b, nh, hs, seq), v (b, nh, seq, hs)
+      NDArray q = qkv.get(0).reshape(b, seq, nh, hs).transpose(0, 2, 1, 3);
+      NDArray kT = qkv.get(1).reshape(b, seq, nh, hs).transpose(0, 2, 3, 1);
+      NDArray v = qkv.get(2).reshape(b, seq, nh, hs).transpose(0, 2, 1, 3);
+
+      // append the new keys and values to the kv cache
+      NDArray keys = LlamaDecoder.appendCache(state.keys(l), kT, 3, scope); // (b, nh, hs, T)
+      NDArray values = LlamaDecoder.appendCache(state.values(l), v, 2, scope); // (b, nh, T, hs)
+      newKeys[l] = keys;
+      newValues[l] = values;
+
+      // att = softmax(q @ k^T / sqrt(hs) + causal mask)
+      NDArray att = q.matMul(keys).div(scale);
+      if (mask != null) {
+        att = att.add(mask);
+      }
+      att = att.softmax(3);
+
+      // y = att @ v, heads re-assembled to (b, seq, dim)
+      NDArray y = att.matMul(values).transpose(0, 2, 1, 3).reshape(b, seq, dim);
+
+      // x = x + c_proj(y)
+      x = x.add(y.matMul(woT[l]).add(lw.bo()));
+
+      // h = ln_2(x)
+      h = layerNorm(x, lw.ln2Weight(), lw.ln2Bias());
+
+      // x = x + mlp.c_proj(gelu_tanh(mlp.c_fc(h)))
+      NDArray fc = h.matMul(wfcT[l]).add(lw.bfc());
+      x = x.add(geluTanh(fc).matMul(wprojT[l]).add(lw.bproj()));
+    }
+
+    // final layer norm ln_f
+    return layerNorm(x, weights.lnfWeight(), weights.lnfBias());
+  }
+
+  /** LayerNorm over the last axis: {@code (x - mean) / sqrt(var + eps) * g + b}, biased var. */
+  private NDArray layerNorm(NDArray x, NDArray gain, NDArray bias) {
+    NDArray centered = x.sub(x.mean(new int[] {2}, true));
+    NDArray var = centered.square().mean(new int[] {2}, true);
+    return centered.div(var.add(config.normEps()).sqrt()).mul(gain).add(bias);
+  }
+
+  /** GELU, tanh approximation: {@code 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))}. */
+  static NDArray geluTanh(NDArray x) {
+    NDArray inner = x.add(x.pow(3).mul(0.044715f)).mul(SQRT_2_OVER_PI);
+    return x.mul(inner.tanh().add(1f)).mul(0.5f);
+  }
+
+  private NDArray inManager(NDArray view) {
+    view.attach(manager);
+    return view;
+  }
+}
