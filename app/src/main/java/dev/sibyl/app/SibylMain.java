@@ -55,6 +55,10 @@ import picocli.CommandLine.Spec;
       TailCommand.class,
       BenchCommand.class,
       ConfigCommand.class,
+      dev.sibyl.app.cli.GenerateCommand.class,
+      dev.sibyl.app.cli.EvaluateAnomaliesCommand.class,
+      dev.sibyl.app.cli.TrainCommand.class,
+      dev.sibyl.app.cli.EvaluateCommand.class,
     })
 public final class SibylMain implements Callable<Integer> {
 

@@ -17,7 +17,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.SortedMap;
+import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.Function;
 
 /**
@@ -91,9 +93,14 @@ public final class ForecasterRegistry {
     return b.build();
   }
 
-  /** The registered family names, sorted; unmodifiable. */
+  /**
+   * The family names, sorted; unmodifiable: the window-fitted families registered here and the
+   * trainable families of {@link ModelRegistry} (served by {@link TrainedForecasters}).
+   */
   public static Set<String> families() {
-    return FAMILIES.keySet();
+    SortedSet<String> all = new TreeSet<>(FAMILIES.keySet());
+    all.addAll(ModelRegistry.names());
+    return Collections.unmodifiableSortedSet(all);
   }
 
   /**
@@ -110,6 +117,10 @@ public final class ForecasterRegistry {
   public static Forecaster create(String family, Map<String, String> options) {
     Objects.requireNonNull(family, "family must not be null");
     Registration registration = FAMILIES.get(family);
+    if (registration == null && ModelRegistry.contains(family)) {
+      // trained families take an artifact path, which ForecasterOptions does not declare
+      return TrainedForecasters.create(family, options);
+    }
     if (registration == null) {
       throw new IllegalArgumentException(
           "unknown forecaster family '" + family + "'; known families: " + families());
