@@ -1,6 +1,7 @@
 package dev.sibyl.app.config;
 
 import dev.sibyl.models.api.ForecasterOptions;
+import dev.sibyl.models.api.TrainedForecasters;
 import dev.sibyl.schemas.serde.SerdeConfig;
 import dev.sibyl.streams.PipelineConfig;
 import java.util.List;
@@ -33,9 +34,11 @@ public final class ConfigDocs {
     section(out, "Avro serdes and schema registry", "", SerdeConfig.configDef());
     out.append("## Forecaster options\n\n")
         .append("Set as `model.option.<key>` (e.g. `model.option.season.length=24`); which keys apply depends on\n")
-        .append("`model.family`.\n\n")
+        .append("`model.family` (`seasonal-naive` and `holt-winters` fit on each window; `dlinear` needs a trained\n")
+        .append("artifact from `./sibyl train`; `ar` uses one when given, else refits on each window).\n\n")
         .append("```\n")
         .append(ForecasterOptions.describe())
+        .append(TrainedForecasters.describe())
         .append("```\n");
     return out.toString();
   }

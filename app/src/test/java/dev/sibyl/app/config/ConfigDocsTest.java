@@ -37,5 +37,6 @@ class ConfigDocsTest {
     for (String key : ForecasterOptions.keys()) {
       assertThat(page).contains(key + " (");
     }
+    assertThat(page).contains("artifact (").contains("ar.order (");
   }
 }
