@@ -18,6 +18,7 @@ import java.util.Properties;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -36,7 +37,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
 
 /**
  * Measures the forecasting pipeline against a raw Kafka passthrough on the same broker, in one run.
@@ -45,6 +48,10 @@ import org.apache.kafka.streams.StreamsConfig;
  *   <li>The same pre-serialised records are written once to an input topic.
  *   <li><b>Passthrough:</b> a plain consumer copies every record to another topic with a plain
  *       producer: the ceiling of any consume-process-produce application on this broker.
+ *   <li><b>Streams passthrough:</b> a Kafka Streams topology that only copies the bytes, with the
+ *       pipeline's settings (exactly-once, commit interval, threads): what Kafka Streams itself
+ *       costs, so that the gap between the raw passthrough and the pipeline can be split into
+ *       the framework's share and ours.
  *   <li><b>Pipeline:</b> the Kafka Streams topology (exactly-once, the configured model) consumes
  *       the same records; it is done when its committed input offsets reach the end.
  *   <li><b>Latency:</b> points stamped with the wall clock are produced at a steady rate; for every
@@ -79,6 +86,7 @@ public final class PipelineBench {
    *
    * @param pipelinePointsPerSecond records per second through the pipeline
    * @param passthroughPointsPerSecond records per second through the raw passthrough
+   * @param streamsPassthroughPointsPerSecond records per second through a copy-only Streams topology
    * @param latencyP50Millis median event-to-visible-forecast latency
    * @param latencyP99Millis 99th percentile of the same
    * @param latencyForecasts forecasts the latency figures are computed over
@@ -87,6 +95,7 @@ public final class PipelineBench {
       Options options,
       double pipelinePointsPerSecond,
       double passthroughPointsPerSecond,
+      double streamsPassthroughPointsPerSecond,
       double latencyP50Millis,
       double latencyP99Millis,
       int latencyForecasts) {
@@ -102,9 +111,11 @@ public final class PipelineBench {
           Locale.ROOT,
           "{\"bench\":\"pipeline\",\"model\":\"%s\",\"points\":%d,\"warmup_points\":%d,\"sources\":%d,\"cadence\":%d,\"partitions\":%d,"
               + "\"pipeline_points_per_s\":%.0f,\"passthrough_points_per_s\":%.0f,\"ratio\":%.3f,"
+              + "\"streams_passthrough_points_per_s\":%.0f,\"ratio_to_streams_passthrough\":%.3f,"
               + "\"latency_p50_ms\":%.1f,\"latency_p99_ms\":%.1f,\"latency_forecasts\":%d}",
           options.model(), options.points(), options.warmupPoints(), options.sources(), options.cadence(), options.partitions(),
-          pipelinePointsPerSecond, passthroughPointsPerSecond, ratio(), latencyP50Millis, latencyP99Millis, latencyForecasts);
+          pipelinePointsPerSecond, passthroughPointsPerSecond, ratio(),
+          streamsPassthroughPointsPerSecond, pipelinePointsPerSecond / streamsPassthroughPointsPerSecond, latencyP50Millis, latencyP99Millis, latencyForecasts);
     }
   }
 
@@ -139,7 +150,10 @@ public final class PipelineBench {
     PipelineConfig config = new PipelineConfig(pipelineSettings);
     try (Admin admin = Admin.create(kafka)) {
       ForecastPipeline.ensureTopics(admin, config, options.partitions(), (short) 1);
-      admin.createTopics(List.of(new NewTopic(copy, options.partitions(), (short) 1))).all().get(30, TimeUnit.SECONDS);
+      admin.createTopics(
+              List.of(new NewTopic(copy, options.partitions(), (short) 1), new NewTopic(copy + "-streams", options.partitions(), (short) 1)))
+          .all()
+          .get(30, TimeUnit.SECONDS);
     } catch (java.util.concurrent.ExecutionException e) {
       throw new IllegalStateException("cannot create bench topics: " + e.getCause().getMessage(), e.getCause());
     }
@@ -152,24 +166,55 @@ public final class PipelineBench {
     double passthrough = passthrough(input, copy, options.warmupPoints(), records.size(), options.partitions());
     progress.accept(String.format(Locale.ROOT, "passthrough: %.0f records/s", passthrough));
 
-    Properties streamsProps = ForecastPipeline.streamsProperties(kafka);
-    streamsProps.put(StreamsConfig.APPLICATION_ID_CONFIG, "bench-" + run);
-    streamsProps.put(StreamsConfig.STATE_DIR_CONFIG, System.getProperty("java.io.tmpdir") + "/sibyl-bench-" + run);
+    double streamsPassthrough;
+    Topology copyTopology = new Topology();
+    copyTopology.addSource("in", new ByteArrayDeserializer(), new ByteArrayDeserializer(), input);
+    copyTopology.addSink("out", copy + "-streams", new ByteArraySerializer(), new ByteArraySerializer(), "in");
+    try (KafkaStreams copier = new KafkaStreams(copyTopology, streamsProperties("bench-" + run + "-copy"))) {
+      copier.start();
+      streamsPassthrough = timedRate(() -> copier.state() == KafkaStreams.State.RUNNING, "bench-" + run + "-copy", input, options, records.size());
+    }
+    progress.accept(String.format(Locale.ROOT, "streams passthrough: %.0f records/s", streamsPassthrough));
+
     try (ForecastPipeline pipeline =
-        ForecastPipeline.start(config, ForecasterRegistry.create(options.model(), Map.of()), streamsProps, Map.of())) {
-      pipeline.awaitRunning(Duration.ofMinutes(2));
-      awaitCommitted("bench-" + run, input, options.warmupPoints());
-      long start = System.nanoTime();
-      long fromOffset = committed("bench-" + run, input);
-      awaitCommitted("bench-" + run, input, records.size());
-      double pipelineRate = (records.size() - fromOffset) / seconds(start);
+        ForecastPipeline.start(
+            config, ForecasterRegistry.create(options.model(), Map.of()), streamsProperties("bench-" + run), Map.of())) {
+      double pipelineRate =
+          timedRate(() -> pipeline.state() == KafkaStreams.State.RUNNING, "bench-" + run, input, options, records.size());
       progress.accept(String.format(Locale.ROOT, "pipeline: %.0f records/s (ratio %.2f)", pipelineRate, pipelineRate / passthrough));
 
       double[] latencies = latencies(options, input, config.getString(PipelineConfig.FORECASTS_TOPIC_CONFIG));
       progress.accept(String.format(Locale.ROOT, "latency over %d forecasts: p50 %.1f ms, p99 %.1f ms",
           latencies.length, percentile(latencies, 0.5), percentile(latencies, 0.99)));
-      return new Result(options, pipelineRate, passthrough, percentile(latencies, 0.5), percentile(latencies, 0.99), latencies.length);
+      return new Result(options, pipelineRate, passthrough, streamsPassthrough, percentile(latencies, 0.5), percentile(latencies, 0.99), latencies.length);
     }
+  }
+
+  private Properties streamsProperties(String applicationId) {
+    Properties props = ForecastPipeline.streamsProperties(kafka);
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
+    props.put(StreamsConfig.STATE_DIR_CONFIG, System.getProperty("java.io.tmpdir") + "/sibyl-" + applicationId);
+    return props;
+  }
+
+  /**
+   * Waits until a Streams application runs, lets it process the warm-up records, then times it
+   * over the rest (by its committed input offsets).
+   */
+  private double timedRate(BooleanSupplier running, String group, String input, Options options, int total)
+      throws InterruptedException, TimeoutException {
+    long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+    while (!running.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new TimeoutException("streams application " + group + " was not running after 2 minutes");
+      }
+      Thread.sleep(20);
+    }
+    awaitCommitted(group, input, options.warmupPoints());
+    long start = System.nanoTime();
+    long fromOffset = committed(group, input);
+    awaitCommitted(group, input, total);
+    return (total - fromOffset) / seconds(start);
   }
 
   /** Serialised (key, value) pairs: sources round-robin, one point a minute, daily sine plus noise. */
