@@ -18,6 +18,7 @@ import java.util.Objects;
  * @param ropeTheta the RoPE base, greater than 1 (llama2.c 10000)
  * @param ropeStyle which features RoPE pairs; never null
  * @param sharedClassifier whether the output classifier is the token embedding table
+ * @param ropeScaling the Llama-3 RoPE frequency scaling, or null for plain RoPE
  */
 public record DecoderConfig(
     int dim,
@@ -30,7 +31,41 @@ public record DecoderConfig(
     float normEps,
     float ropeTheta,
     RopeStyle ropeStyle,
-    boolean sharedClassifier) {
+    boolean sharedClassifier,
+    RopeScaling ropeScaling) {
+
+  /**
+   * Hyperparameters with plain (unscaled) RoPE.
+   *
+   * @throws IllegalArgumentException naming the first field out of range and its value
+   * @throws NullPointerException when {@code ropeStyle} is null
+   */
+  public DecoderConfig(
+      int dim,
+      int hiddenDim,
+      int nLayers,
+      int nHeads,
+      int nKvHeads,
+      int vocabSize,
+      int maxSeqLen,
+      float normEps,
+      float ropeTheta,
+      RopeStyle ropeStyle,
+      boolean sharedClassifier) {
+    this(
+        dim,
+        hiddenDim,
+        nLayers,
+        nHeads,
+        nKvHeads,
+        vocabSize,
+        maxSeqLen,
+        normEps,
+        ropeTheta,
+        ropeStyle,
+        sharedClassifier,
+        null);
+  }
 
   /**
    * Validates the hyperparameters.

@@ -11,8 +11,10 @@ import java.nio.file.Path;
  * for the Llama family (Llama, Qwen2, SmolLM, TinyLlama) and GPT-2.
  *
  * <p>{@code rope_theta} is read at the top level (transformers 4) or from {@code rope_parameters}
- * (transformers 5). Every unsupported setting is rejected by name rather than ignored (R10): RoPE
- * scaling (a {@code rope_scaling} object or a {@code rope_type} other than default), MLP biases, a
+ * (transformers 5). Llama-3 RoPE scaling ({@code rope_type} "llama3" in {@code rope_scaling} or
+ * {@code rope_parameters}; older configs spell the key {@code type}) becomes a {@link RopeScaling}.
+ * Every unsupported setting is rejected by name rather than ignored (R10): other RoPE types
+ * (linear, dynamic, yarn, longrope, ...), MLP biases, a
  * {@code head_dim} other than {@code hidden_size / num_attention_heads}, sliding-window attention,
  * activations other than SiLU (Llama) or tanh-approximated GELU (GPT-2).
  */
@@ -59,15 +61,24 @@ public final class HfConfig {
           dir + ": head_dim " + headDim.asInt() + " != hidden_size / num_attention_heads is not"
               + " supported");
     }
+    // transformers 4 keeps RoPE scaling in rope_scaling; transformers 5 moves it, and rope_theta,
+    // into rope_parameters, with a rope_type ("default" = plain)
+    RopeScaling ropeScaling = null;
     JsonNode scaling = c.get("rope_scaling");
     if (scaling != null && !scaling.isNull()) {
-      throw new IOException(dir + ": rope_scaling " + scaling + " is not supported");
+      ropeScaling = ropeScaling(dir, "rope_scaling", scaling, false);
     }
-    // transformers 5 moves rope_theta into rope_parameters, with a rope_type ("default" = plain)
     JsonNode ropeParams = c.path("rope_parameters");
-    String ropeType = ropeParams.path("rope_type").asText("default");
-    if (!ropeType.equals("default")) {
-      throw new IOException(dir + ": rope_parameters " + ropeParams + " is not supported");
+    if (!ropeParams.isMissingNode() && !ropeParams.isNull()) {
+      RopeScaling fromParams = ropeScaling(dir, "rope_parameters", ropeParams, true);
+      if (fromParams != null) {
+        if (ropeScaling != null && !ropeScaling.equals(fromParams)) {
+          throw new IOException(
+              dir + ": rope_scaling " + scaling + " and rope_parameters " + ropeParams
+                  + " disagree");
+        }
+        ropeScaling = fromParams;
+      }
     }
     double ropeTheta =
         c.has("rope_theta")
@@ -98,7 +109,8 @@ public final class HfConfig {
           (float) c.path("rms_norm_eps").asDouble(1e-6),
           (float) ropeTheta,
           RopeStyle.HALF,
-          c.path("tie_word_embeddings").asBoolean(false));
+          c.path("tie_word_embeddings").asBoolean(false),
+          ropeScaling);
     } catch (IllegalArgumentException e) {
       throw new IOException(dir + ": " + e.getMessage(), e);
     }
@@ -144,6 +156,53 @@ public final class HfConfig {
     } catch (IllegalArgumentException e) {
       throw new IOException(dir + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Reads a RoPE scaling object ({@code rope_scaling} or transformers 5 {@code rope_parameters}):
+   * null for plain RoPE ({@code rope_type} "default"), a {@link RopeScaling} for "llama3" with its
+   * four required parameters; any other rope type is rejected by name. The type is spelled {@code
+   * rope_type}, or {@code type} in older configs.
+   */
+  private static RopeScaling ropeScaling(Path dir, String key, JsonNode node, boolean typeOptional)
+      throws IOException {
+    if (!node.isObject()) {
+      throw new IOException(dir + ": " + key + " " + node + " is not supported (not an object)");
+    }
+    JsonNode typeNode = node.has("rope_type") ? node.get("rope_type") : node.get("type");
+    if (typeNode == null || typeNode.isNull()) {
+      if (typeOptional) {
+        return null;
+      }
+      throw new IOException(dir + ": " + key + " " + node + " has no rope_type");
+    }
+    String type = typeNode.asText();
+    if (type.equals("default")) {
+      return null;
+    }
+    if (!type.equals("llama3")) {
+      throw new IOException(
+          dir + ": " + key + " rope_type " + type + " is not supported (default and llama3 are): "
+              + node);
+    }
+    try {
+      return new RopeScaling(
+          number(node, dir, key, "factor"),
+          number(node, dir, key, "low_freq_factor"),
+          number(node, dir, key, "high_freq_factor"),
+          (int) number(node, dir, key, "original_max_position_embeddings"));
+    } catch (IllegalArgumentException e) {
+      throw new IOException(dir + ": " + key + " " + node + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static double number(JsonNode node, Path dir, String key, String field)
+      throws IOException {
+    JsonNode v = node.get(field);
+    if (v == null || !v.isNumber()) {
+      throw new IOException(dir + ": " + key + " llama3 is missing number " + field + ": " + node);
+    }
+    return v.asDouble();
   }
 
   private static int seqLen(int requested, int fromConfig) {

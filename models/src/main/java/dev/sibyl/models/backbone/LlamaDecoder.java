@@ -293,26 +293,44 @@ public final class LlamaDecoder implements Decoder {
 
   /**
    * RoPE tables {@code [cos, signedSin]}, each {@code (maxSeqLen, headSize)} flattened, computed in
-   * float as run.c does: {@code freq = 1 / theta^(2i / headSize)}, {@code val = pos * freq}.
+   * float as run.c does: {@code freq = 1 / theta^(2i / headSize)} (scaled by {@link
+   * DecoderConfig#ropeScaling()} when present), {@code val = pos * freq}.
    */
   static float[][] ropeTables(DecoderConfig config) {
     int hs = config.headSize();
     int half = hs / 2;
+    float[] freqs = inverseFrequencies(config);
     float[] cos = new float[config.maxSeqLen() * hs];
     float[] sin = new float[config.maxSeqLen() * hs];
+    boolean interleaved = config.ropeStyle() == RopeStyle.INTERLEAVED;
     for (int pos = 0; pos < config.maxSeqLen(); pos++) {
       for (int j = 0; j < hs; j++) {
-        boolean interleaved = config.ropeStyle() == RopeStyle.INTERLEAVED;
         int pair = interleaved ? j / 2 : j % half;
         boolean first = interleaved ? j % 2 == 0 : j < half;
-        float freq = 1.0f / (float) Math.pow(config.ropeTheta(), (2 * pair) / (float) hs);
-        float val = pos * freq;
+        float val = pos * freqs[pair];
         cos[pos * hs + j] = (float) Math.cos(val);
         float s = (float) Math.sin(val);
         sin[pos * hs + j] = first ? -s : s;
       }
     }
     return new float[][] {cos, sin};
+  }
+
+  /**
+   * The RoPE inverse frequency of every feature pair, {@code headSize / 2} of them: {@code 1 /
+   * theta^(2i / headSize)} in float as run.c computes it, then, when the configuration carries a
+   * {@link RopeScaling}, scaled by {@link RopeScaling#apply(double)} (transformers'
+   * {@code _compute_llama3_parameters}).
+   */
+  static float[] inverseFrequencies(DecoderConfig config) {
+    int hs = config.headSize();
+    float[] freqs = new float[hs / 2];
+    RopeScaling scaling = config.ropeScaling();
+    for (int i = 0; i < freqs.length; i++) {
+      float freq = 1.0f / (float) Math.pow(config.ropeTheta(), (2 * i) / (float) hs);
+      freqs[i] = scaling == null ? freq : (float) scaling.apply(freq);
+    }
+    return freqs;
   }
 
   private NDArray inManager(NDArray view) {

@@ -144,24 +144,23 @@ class HfLlamaCheckpointTest {
     Path dir = tmp.resolve("tf5");
     SafetensorsWriter.writeCheckpoint(dir, c, randomLlama(false, true, 1), "F32", 1);
     assertThat(HfConfig.llama(dir, 0).ropeTheta()).isEqualTo(500000f);
-    c.put("rope_parameters", Map.of("rope_theta", 500000.0, "rope_type", "llama3"));
+    assertThat(HfConfig.llama(dir, 0).ropeScaling()).isNull();
+    c.put("rope_parameters", Map.of("rope_theta", 500000.0, "rope_type", "yarn", "factor", 4.0));
     SafetensorsWriter.writeCheckpoint(dir, c, randomLlama(false, true, 1), "F32", 1);
     assertThatThrownBy(() -> HfConfig.llama(dir, 0))
         .isInstanceOf(IOException.class)
-        .hasMessageContaining("rope_parameters")
-        .hasMessageContaining("is not supported");
+        .hasMessageContaining("rope_parameters rope_type yarn is not supported");
   }
 
   @Test
   void rejectsUnsupportedOrIncompleteCheckpoints() throws IOException {
     Map<String, Object> scaled = llamaConfig("llama", true);
-    scaled.put("rope_scaling", Map.of("rope_type", "llama3", "factor", 32.0));
+    scaled.put("rope_scaling", Map.of("type", "dynamic", "factor", 2.0));
     Path a = tmp.resolve("scaled");
     SafetensorsWriter.writeCheckpoint(a, scaled, randomLlama(false, true, 1), "F32", 1);
     assertThatThrownBy(() -> HfLlamaCheckpoint.load(a, Device.cpu()))
         .isInstanceOf(IOException.class)
-        .hasMessageContaining("rope_scaling")
-        .hasMessageContaining("is not supported");
+        .hasMessageContaining("rope_scaling rope_type dynamic is not supported");
 
     Path b = tmp.resolve("untied-without-head");
     SafetensorsWriter.writeCheckpoint(b, llamaConfig("llama", false), randomLlama(false, true, 1), "F32", 1);
