@@ -8,12 +8,10 @@ package dev.sibyl.models.backbone;
 // Departures: batched over sequences and new positions with a key/value cache (as LlamaDecoder);
 // no dropout (inference only); hidden states can be read after any first k layers.
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.Shape;
 import java.util.Objects;
 
 /**
@@ -25,14 +23,12 @@ import java.util.Objects;
  * sequence's cache is in its {@link DecoderState} (same layout as {@link LlamaDecoder}'s with
  * {@code nKvHeads == nHeads}). See {@link Decoder} for the memory rules.
  */
-public final class Gpt2Decoder implements Decoder {
+public final class Gpt2Decoder extends TransformerDecoder {
 
   /** {@code sqrt(2 / pi)}, the GELU tanh-approximation constant. */
   private static final float SQRT_2_OVER_PI = (float) Math.sqrt(2.0 / Math.PI);
 
-  private final DecoderConfig config;
   private final Gpt2Weights weights;
-  private final NDManager manager;
 
   /** Per layer, views of the weights transposed to {@code (in, out)} for {@code x @ W}. */
   private final NDArray[] wqkvT; // (dim, 3 dim)
@@ -40,7 +36,6 @@ public final class Gpt2Decoder implements Decoder {
   private final NDArray[] woT; // (dim, dim)
   private final NDArray[] wfcT; // (dim, hidden)
   private final NDArray[] wprojT; // (hidden, dim)
-  private final NDArray classifierT; // (dim, vocabSize)
 
   /**
    * Builds a decoder on loaded weights and takes ownership of their manager.
@@ -53,9 +48,8 @@ public final class Gpt2Decoder implements Decoder {
    *     does not match it
    */
   public Gpt2Decoder(DecoderConfig config, Gpt2Weights weights, NDManager manager) {
-    this.config = Objects.requireNonNull(config, "config");
-    this.weights = Objects.requireNonNull(weights, "weights");
-    this.manager = Objects.requireNonNull(manager, "manager");
+    super(config, manager, Objects.requireNonNull(weights, "weights").wte(), weights.wte());
+    this.weights = weights;
     if (config.nKvHeads() != config.nHeads()
         || config.ropeStyle() != RopeStyle.NONE
         || !config.sharedClassifier()) {
@@ -76,85 +70,8 @@ public final class Gpt2Decoder implements Decoder {
       wfcT[l] = inManager(lw.wfc().transpose());
       wprojT[l] = inManager(lw.wproj().transpose());
     }
-    classifierT = inManager(weights.wte().transpose());
   }
 
-  @Override
-  public DecoderConfig config() {
-    return config;
-  }
-
-  @Override
-  public Device device() {
-    return manager.getDevice();
-  }
-
-  @Override
-  public NDArray embeddingTable() {
-    return weights.wte();
-  }
-
-  @Override
-  public NDArray tokenEmbeddings(NDArray ids) {
-    if (ids.getShape().dimension() != 2) {
-      throw new IllegalArgumentException("ids must have shape (batch, seq), got " + ids.getShape());
-    }
-    // x = wte[ids] (the positions are added in forward)
-    return weights.wte().get(ids.getManager(), new NDIndex("{}", ids));
-  }
-
-  @Override
-  public DecoderState newState(int batch) {
-    if (batch < 1) {
-      throw new IllegalArgumentException("batch must be >= 1, got " + batch);
-    }
-    return new DecoderState(manager.newSubManager(), batch, config.nLayers(), config.maxSeqLen());
-  }
-
-  @Override
-  public NDArray forward(NDArray inputEmbeddings, DecoderState state, int useLayers) {
-    Shape in = inputEmbeddings.getShape();
-    if (in.dimension() != 3 || in.get(2) != config.dim() || in.get(1) < 1) {
-      throw new IllegalArgumentException(
-          "inputEmbeddings must have shape (batch, seq >= 1, dim=" + config.dim() + "), got " + in);
-    }
-    if (in.get(0) != state.batch()) {
-      throw new IllegalArgumentException(
-          "inputEmbeddings batch must equal the state's batch " + state.batch() + ", got " + in);
-    }
-    if (useLayers < 1 || useLayers > config.nLayers()) {
-      throw new IllegalArgumentException(
-          "useLayers must be in [1, " + config.nLayers() + "], got " + useLayers);
-    }
-    int seq = (int) in.get(1);
-    state.checkAppend(seq, useLayers);
-    NDManager caller = inputEmbeddings.getManager();
-    try (NDManager scope = caller.newSubManager()) {
-      inputEmbeddings.tempAttach(scope);
-      NDArray[] newKeys = new NDArray[useLayers];
-      NDArray[] newValues = new NDArray[useLayers];
-      NDArray hidden = forwardLayers(inputEmbeddings, state, newKeys, newValues, scope);
-      hidden.attach(caller);
-      state.commit(newKeys, newValues, seq);
-      return hidden;
-    }
-  }
-
-  @Override
-  public NDArray logits(NDArray hidden) {
-    Shape in = hidden.getShape();
-    if (in.dimension() != 3 || in.get(2) != config.dim()) {
-      throw new IllegalArgumentException(
-          "hidden must have shape (batch, seq, dim=" + config.dim() + "), got " + in);
-    }
-    // logits = x @ wte^T (lm_head tied to wte)
-    return hidden.matMul(classifierT);
-  }
-
-  @Override
-  public void close() {
-    manager.close();
-  }
 
   /**
    * The blocks, one commented step per operation of GPT2Block.forward; all temporaries in {@code
@@ -163,7 +80,8 @@ public final class Gpt2Decoder implements Decoder {
    * @param x input embeddings {@code (batch, seq, dim)}
    * @return hidden states after ln_f {@code (batch, seq, dim)}
    */
-  private NDArray forwardLayers(
+  @Override
+  NDArray forwardLayers(
       NDArray x, DecoderState state, NDArray[] newKeys, NDArray[] newValues, NDManager scope) {
     long b = x.getShape().get(0);
     long seq = x.getShape().get(1);
@@ -235,8 +153,4 @@ public final class Gpt2Decoder implements Decoder {
     return x.mul(inner.tanh().add(1f)).mul(0.5f);
   }
 
-  private NDArray inManager(NDArray view) {
-    view.attach(manager);
-    return view;
-  }
 }

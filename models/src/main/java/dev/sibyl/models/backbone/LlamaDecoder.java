@@ -10,7 +10,6 @@ package dev.sibyl.models.backbone;
 // hidden states can be read before the classifier and after any first k layers; RMSNorm divides
 // by sqrt(mean(x^2) + eps) where run.c multiplies by its reciprocal (float rounding only).
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -28,11 +27,9 @@ import java.util.Objects;
  * RoPE tables; every sequence's cache is in its {@link DecoderState}. See {@link Decoder} for the
  * memory rules.
  */
-public final class LlamaDecoder implements Decoder {
+public final class LlamaDecoder extends TransformerDecoder {
 
-  private final DecoderConfig config;
   private final DecoderWeights weights;
-  private final NDManager manager;
 
   /** Per layer, views of the weights transposed to {@code (in, out)} for {@code x @ W}. */
   private final NDArray[] wqkvT; // (dim, dim + 2 kvDim)
@@ -40,7 +37,6 @@ public final class LlamaDecoder implements Decoder {
   private final NDArray[] woT; // (dim, dim)
   private final NDArray[] w13T; // (dim, 2 hiddenDim)
   private final NDArray[] w2T; // (hiddenDim, dim)
-  private final NDArray classifierT; // (dim, vocabSize)
 
   /** RoPE {@code cos(pos * freq)} per feature {@code (maxSeqLen, 1, headSize)}. */
   private final NDArray ropeCos;
@@ -58,9 +54,8 @@ public final class LlamaDecoder implements Decoder {
    *     RoPE style is {@link RopeStyle#NONE}
    */
   public LlamaDecoder(DecoderConfig config, DecoderWeights weights, NDManager manager) {
-    this.config = Objects.requireNonNull(config, "config");
-    this.weights = Objects.requireNonNull(weights, "weights");
-    this.manager = Objects.requireNonNull(manager, "manager");
+    super(config, manager, Objects.requireNonNull(weights, "weights").tokenEmbedding(), weights.classifier());
+    this.weights = weights;
     if (config.ropeStyle() == RopeStyle.NONE) {
       throw new IllegalArgumentException(
           "a Llama decoder needs ropeStyle INTERLEAVED or HALF, got NONE");
@@ -78,89 +73,12 @@ public final class LlamaDecoder implements Decoder {
       w13T[l] = inManager(lw.w13().transpose());
       w2T[l] = inManager(lw.w2().transpose());
     }
-    classifierT = inManager(weights.classifier().transpose());
     float[][] tables = ropeTables(config);
     Shape tableShape = new Shape(config.maxSeqLen(), 1, config.headSize());
     ropeCos = manager.create(tables[0], tableShape);
     ropeSin = manager.create(tables[1], tableShape);
   }
 
-  @Override
-  public DecoderConfig config() {
-    return config;
-  }
-
-  @Override
-  public Device device() {
-    return manager.getDevice();
-  }
-
-  @Override
-  public NDArray embeddingTable() {
-    return weights.tokenEmbedding();
-  }
-
-  @Override
-  public NDArray tokenEmbeddings(NDArray ids) {
-    if (ids.getShape().dimension() != 2) {
-      throw new IllegalArgumentException("ids must have shape (batch, seq), got " + ids.getShape());
-    }
-    // x = token_embedding_table[ids]: a gather of rows into the caller's manager
-    return weights.tokenEmbedding().get(ids.getManager(), new NDIndex("{}", ids));
-  }
-
-  @Override
-  public DecoderState newState(int batch) {
-    if (batch < 1) {
-      throw new IllegalArgumentException("batch must be >= 1, got " + batch);
-    }
-    return new DecoderState(manager.newSubManager(), batch, config.nLayers(), config.maxSeqLen());
-  }
-
-  @Override
-  public NDArray forward(NDArray inputEmbeddings, DecoderState state, int useLayers) {
-    Shape in = inputEmbeddings.getShape();
-    if (in.dimension() != 3 || in.get(2) != config.dim() || in.get(1) < 1) {
-      throw new IllegalArgumentException(
-          "inputEmbeddings must have shape (batch, seq >= 1, dim=" + config.dim() + "), got " + in);
-    }
-    if (in.get(0) != state.batch()) {
-      throw new IllegalArgumentException(
-          "inputEmbeddings batch must equal the state's batch " + state.batch() + ", got " + in);
-    }
-    if (useLayers < 1 || useLayers > config.nLayers()) {
-      throw new IllegalArgumentException(
-          "useLayers must be in [1, " + config.nLayers() + "], got " + useLayers);
-    }
-    int seq = (int) in.get(1);
-    state.checkAppend(seq, useLayers);
-    NDManager caller = inputEmbeddings.getManager();
-    try (NDManager scope = caller.newSubManager()) {
-      inputEmbeddings.tempAttach(scope);
-      NDArray[] newKeys = new NDArray[useLayers];
-      NDArray[] newValues = new NDArray[useLayers];
-      NDArray hidden = forwardLayers(inputEmbeddings, state, newKeys, newValues, scope);
-      hidden.attach(caller);
-      state.commit(newKeys, newValues, seq);
-      return hidden;
-    }
-  }
-
-  @Override
-  public NDArray logits(NDArray hidden) {
-    Shape in = hidden.getShape();
-    if (in.dimension() != 3 || in.get(2) != config.dim()) {
-      throw new IllegalArgumentException(
-          "hidden must have shape (batch, seq, dim=" + config.dim() + "), got " + in);
-    }
-    // logits = x @ wcls^T
-    return hidden.matMul(classifierT);
-  }
-
-  @Override
-  public void close() {
-    manager.close();
-  }
 
   /**
    * The blocks, one commented step per math operation as in run.c forward(). Every array created
@@ -170,7 +88,8 @@ public final class LlamaDecoder implements Decoder {
    * @param x input embeddings {@code (batch, seq, dim)}
    * @return hidden states after the final RMSNorm {@code (batch, seq, dim)}
    */
-  private NDArray forwardLayers(
+  @Override
+  NDArray forwardLayers(
       NDArray x, DecoderState state, NDArray[] newKeys, NDArray[] newValues, NDManager scope) {
     long b = x.getShape().get(0);
     long seq = x.getShape().get(1);
@@ -333,8 +252,4 @@ public final class LlamaDecoder implements Decoder {
     return freqs;
   }
 
-  private NDArray inManager(NDArray view) {
-    view.attach(manager);
-    return view;
-  }
 }

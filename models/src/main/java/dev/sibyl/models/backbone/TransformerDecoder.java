@@ -1,0 +1,131 @@
+package dev.sibyl.models.backbone;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import java.util.Objects;
+
+/**
+ * What every decoder-only transformer here shares, whatever its blocks look like: the token table
+ * and classifier, input checks, and the KV-cache protocol of {@link #forward} (check, compute the
+ * layers in a scope of their own, attach the result to the caller, commit the new keys and values
+ * to the state). Subclasses write only their blocks, in {@link #forwardLayers}.
+ */
+abstract class TransformerDecoder implements Decoder {
+
+  protected final DecoderConfig config;
+  protected final NDManager manager; // owns every weight; closed by close()
+  private final NDArray tokenEmbedding; // (vocabSize, dim)
+  private final NDArray classifierT; // (dim, vocabSize)
+
+  /**
+   * @param config hyperparameters; never null
+   * @param manager the manager holding the weights; closed by {@link #close()}
+   * @param tokenEmbedding the token table (vocabSize, dim), in {@code manager}
+   * @param classifier the output projection (vocabSize, dim), in {@code manager}; the token table
+   *     itself when the embeddings are tied
+   */
+  TransformerDecoder(DecoderConfig config, NDManager manager, NDArray tokenEmbedding, NDArray classifier) {
+    this.config = Objects.requireNonNull(config, "config");
+    this.manager = Objects.requireNonNull(manager, "manager");
+    this.tokenEmbedding = Objects.requireNonNull(tokenEmbedding, "tokenEmbedding");
+    this.classifierT = inManager(Objects.requireNonNull(classifier, "classifier").transpose());
+  }
+
+  @Override
+  public DecoderConfig config() {
+    return config;
+  }
+
+  @Override
+  public Device device() {
+    return manager.getDevice();
+  }
+
+  @Override
+  public NDArray embeddingTable() {
+    return tokenEmbedding;
+  }
+
+  @Override
+  public NDArray tokenEmbeddings(NDArray ids) {
+    if (ids.getShape().dimension() != 2) {
+      throw new IllegalArgumentException("ids must have shape (batch, seq), got " + ids.getShape());
+    }
+    // x = token_embedding_table[ids]: a gather of rows into the caller's manager (GPT-2 adds
+    // its learned positions in forward)
+    return tokenEmbedding.get(ids.getManager(), new NDIndex("{}", ids));
+  }
+
+  @Override
+  public DecoderState newState(int batch) {
+    if (batch < 1) {
+      throw new IllegalArgumentException("batch must be >= 1, got " + batch);
+    }
+    return new DecoderState(manager.newSubManager(), batch, config.nLayers(), config.maxSeqLen());
+  }
+
+  @Override
+  public NDArray forward(NDArray inputEmbeddings, DecoderState state, int useLayers) {
+    Shape in = inputEmbeddings.getShape();
+    if (in.dimension() != 3 || in.get(2) != config.dim() || in.get(1) < 1) {
+      throw new IllegalArgumentException(
+          "inputEmbeddings must have shape (batch, seq >= 1, dim=" + config.dim() + "), got " + in);
+    }
+    if (in.get(0) != state.batch()) {
+      throw new IllegalArgumentException(
+          "inputEmbeddings batch must equal the state's batch " + state.batch() + ", got " + in);
+    }
+    if (useLayers < 1 || useLayers > config.nLayers()) {
+      throw new IllegalArgumentException(
+          "useLayers must be in [1, " + config.nLayers() + "], got " + useLayers);
+    }
+    int seq = (int) in.get(1);
+    state.checkAppend(seq, useLayers);
+    NDManager caller = inputEmbeddings.getManager();
+    try (NDManager scope = caller.newSubManager()) {
+      inputEmbeddings.tempAttach(scope);
+      NDArray[] newKeys = new NDArray[useLayers];
+      NDArray[] newValues = new NDArray[useLayers];
+      NDArray hidden = forwardLayers(inputEmbeddings, state, newKeys, newValues, scope);
+      hidden.attach(caller);
+      state.commit(newKeys, newValues, seq);
+      return hidden;
+    }
+  }
+
+  @Override
+  public NDArray logits(NDArray hidden) {
+    Shape in = hidden.getShape();
+    if (in.dimension() != 3 || in.get(2) != config.dim()) {
+      throw new IllegalArgumentException(
+          "hidden must have shape (batch, seq, dim=" + config.dim() + "), got " + in);
+    }
+    // logits = x @ wcls^T (wcls is the token table when the embeddings are tied)
+    return hidden.matMul(classifierT);
+  }
+
+  @Override
+  public void close() {
+    manager.close();
+  }
+
+  /**
+   * The blocks and the final norm. Temporaries go in {@code scope}; the keys and values of the new
+   * positions go to {@code newKeys} / {@code newValues} (one entry per layer used), which {@link
+   * #forward} commits to the state.
+   *
+   * @param x input embeddings {@code (batch, seq, dim)}, in {@code scope}
+   * @return hidden states {@code (batch, seq, dim)}
+   */
+  abstract NDArray forwardLayers(
+      NDArray x, DecoderState state, NDArray[] newKeys, NDArray[] newValues, NDManager scope);
+
+  /** Moves an array (e.g. a transposed view) into the weights' manager. */
+  protected NDArray inManager(NDArray view) {
+    view.attach(manager);
+    return view;
+  }
+}
