@@ -59,6 +59,21 @@ public final class PipelineConfig extends AbstractConfig {
   private static final String MAX_FUTURE_DOC =
       "Points whose timestamp is more than this far ahead of the wall clock go to the dead-letter topic.";
 
+  public static final String HEALTH_ARTIFACT_CONFIG = "health.artifact";
+  private static final String HEALTH_ARTIFACT_DOC =
+      "Artifact directory of a prognostic model (arphmm, cnn-rul) written by `sibyl train`. When set, every"
+          + " source whose points carry the model's input channels is a unit: a HealthEstimate per point goes to"
+          + " topic.health and an AnomalyFlag (channel health) when the unit enters the alert stages. Empty: off.";
+
+  public static final String HEALTH_ALERT_STATES_CONFIG = "health.alert-states";
+  private static final String HEALTH_ALERT_STATES_DOC =
+      "How many of the last degradation states raise a health flag when a unit's most probable state enters"
+          + " them (one flag per episode). Must be below the model's number of states.";
+
+  public static final String HEALTH_MAX_CYCLES_CONFIG = "health.max-cycles";
+  private static final String HEALTH_MAX_CYCLES_DOC =
+      "Most recent cycles kept per unit and shown to the prognostic model; older cycles are dropped.";
+
   public static final String MAX_CACHED_SERIES_CONFIG = "series.cache.max-series";
   private static final String MAX_CACHED_SERIES_DOC =
       "Series whose decoded windows each stream task keeps in memory (least recently used first out);"
@@ -90,7 +105,10 @@ public final class PipelineConfig extends AbstractConfig {
           .define(MAX_FUTURE_CONFIG, Type.LONG, 24L * 3600 * 1000, Range.atLeast(0), Importance.LOW, MAX_FUTURE_DOC)
           .define(MIN_SCORE_CONFIG, Type.DOUBLE, 0.5, Range.between(0.0, 1.0), Importance.MEDIUM, MIN_SCORE_DOC)
           .define(MAX_CACHED_SERIES_CONFIG, Type.INT, 10_000, Range.atLeast(1), Importance.LOW, MAX_CACHED_SERIES_DOC)
-          .define(WARMUP_POINTS_CONFIG, Type.INT, 72, Range.atLeast(0), Importance.MEDIUM, WARMUP_POINTS_DOC);
+          .define(WARMUP_POINTS_CONFIG, Type.INT, 72, Range.atLeast(0), Importance.MEDIUM, WARMUP_POINTS_DOC)
+          .define(HEALTH_ARTIFACT_CONFIG, Type.STRING, "", Importance.MEDIUM, HEALTH_ARTIFACT_DOC)
+          .define(HEALTH_ALERT_STATES_CONFIG, Type.INT, 2, Range.atLeast(1), Importance.LOW, HEALTH_ALERT_STATES_DOC)
+          .define(HEALTH_MAX_CYCLES_CONFIG, Type.INT, 1000, Range.between(1, 1_000_000), Importance.LOW, HEALTH_MAX_CYCLES_DOC);
 
   /**
    * @param originals raw settings; keys this class does not define are ignored (they belong to

@@ -129,4 +129,42 @@ class CommandsIntegrationTest {
     assertThat(failed.err().lines().filter(l -> l.startsWith("sibyl: ")))
         .containsExactly("sibyl: " + bad + ":3: column 'value': not a number: 'x'");
   }
+
+  @Test
+  void replaySendsACmapssFileWithUnitsAsSourcesAndCyclesAsTime() throws IOException {
+    StringBuilder text = new StringBuilder();
+    for (int unit = 1; unit <= 2; unit++) {
+      for (int cycle = 1; cycle <= 2; cycle++) {
+        text.append(unit).append(' ').append(cycle).append(" 0.0023 0.0003 100.0");
+        for (int s = 1; s <= 21; s++) {
+          text.append(' ').append(unit * 1000 + cycle * 10 + s);
+        }
+        text.append('\n');
+      }
+    }
+    Path file = dir.resolve("test_FD001.txt");
+    Files.writeString(file, text);
+    Run replay =
+        SibylMainTest.run(
+            "replay", "--file", file.toString(), "--topic", "cmapss", "--cycle-length", "10m",
+            "--bootstrap-servers", broker.bootstrapServers());
+    assertThat(replay.exitCode()).as(replay.err()).isZero();
+    assertThat(replay.err()).contains("sent 4 points to cmapss");
+
+    Run tail =
+        SibylMainTest.run(
+            "tail", "--topic", "cmapss", "--from-beginning", "--max", "4",
+            "--bootstrap-servers", broker.bootstrapServers());
+    List<JsonNode> lines = jsonLines(tail.out());
+    assertThat(lines).extracting(l -> l.get("key").asText())
+        .containsExactly("test_FD001-1", "test_FD001-2", "test_FD001-1", "test_FD001-2");
+    JsonNode last = lines.get(3).get("value");
+    assertThat(last.get("values").get("s2").asDouble()).isEqualTo(2022.0);
+    assertThat(last.get("labels").get("cycle").asText()).isEqualTo("2");
+
+    Run wrong =
+        SibylMainTest.run("replay", "--file", file.toString(), "--source-column", "unit", "--bootstrap-servers", broker.bootstrapServers());
+    assertThat(wrong.exitCode()).isEqualTo(2);
+    assertThat(wrong.err()).contains("--timestamp-column and --source-column apply to CSV files");
+  }
 }

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sibyl.app.SibylMain;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -63,13 +65,22 @@ class SibylMainTest {
   }
 
   @Test
-  void runtimeFailureIsOneSibylLineAndExitCode1() {
+  void runtimeFailureIsOneSibylLineAndExitCode1() throws IOException {
+    Path headerless = dir.resolve("headerless.csv");
+    Files.writeString(headerless, "");
+    Run run = run("replay", "--file", headerless.toString());
+
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.err()).startsWith("sibyl: ").hasLineCount(1);
+  }
+
+  @Test
+  void aMissingInputFileIsABadArgument() {
     Path missing = dir.resolve("missing.csv");
     Run run = run("replay", "--file", missing.toString());
 
-    assertThat(run.exitCode()).isEqualTo(1);
-    assertThat(run.err())
-        .isEqualTo("sibyl: file must be an existing regular file, got " + missing + System.lineSeparator());
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.err()).startsWith("--file: no such file: " + missing);
   }
 
   @Test

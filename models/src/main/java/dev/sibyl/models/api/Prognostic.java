@@ -1,5 +1,7 @@
 package dev.sibyl.models.api;
 
+import java.util.List;
+
 /**
  * A health / remaining-useful-life model (ARPHMM and successors): from a unit's history of health
  * indicators to the probabilities of its degradation states and its RUL with an interval.
@@ -15,6 +17,14 @@ public interface Prognostic {
 
   /** Number of health indicators each history row must have. */
   int indicators();
+
+  /**
+   * The names of the history row's columns, in row order, so that a streaming operator can build a
+   * row from telemetry channels by name (for C-MAPSS: {@code setting1..3}, {@code s1..s21}).
+   *
+   * @return {@link #indicators()} distinct names; unmodifiable
+   */
+  List<String> inputColumns();
 
   /**
    * Assesses one unit.

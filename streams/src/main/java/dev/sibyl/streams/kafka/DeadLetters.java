@@ -15,6 +15,7 @@ final class DeadLetters {
   static final String STAGE_VALIDATE = "validate";
   static final String STAGE_ORDER = "order";
   static final String STAGE_FORECAST = "forecast";
+  static final String STAGE_HEALTH = "health";
 
   private DeadLetters() {}
 

@@ -4,6 +4,7 @@ import dev.sibyl.schemas.TelemetryPoint;
 import dev.sibyl.schemas.serde.SchemaRegistryException;
 import dev.sibyl.streams.core.PointValidator;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -19,11 +20,18 @@ final class DecodeProcessor implements Processor<byte[], byte[], Object, Object>
 
   private final Deserializer<TelemetryPoint> deserializer;
   private final PointValidator validator;
+  private final List<String> children;
   private ProcessorContext<Object, Object> context;
 
-  DecodeProcessor(Deserializer<TelemetryPoint> deserializer, PointValidator validator) {
+  /**
+   * @param deserializer the telemetry value deserializer
+   * @param validator checks decoded points
+   * @param children the processors every valid point goes to, in order
+   */
+  DecodeProcessor(Deserializer<TelemetryPoint> deserializer, PointValidator validator, List<String> children) {
     this.deserializer = deserializer;
     this.validator = validator;
+    this.children = List.copyOf(children);
   }
 
   @Override
@@ -57,9 +65,11 @@ final class DecodeProcessor implements Processor<byte[], byte[], Object, Object>
       deadLetter(record, DeadLetters.STAGE_VALIDATE, problem);
       return;
     }
-    context.forward(
-        new Record<Object, Object>(point.getSource(), new DecodedPoint(point, rawKey, rawValue), record.timestamp()),
-        ForecastTopology.SERIES_PROCESSOR);
+    Record<Object, Object> decoded =
+        new Record<>(point.getSource(), new DecodedPoint(point, rawKey, rawValue), record.timestamp());
+    for (String child : children) {
+      context.forward(decoded, child);
+    }
   }
 
   private void deadLetter(Record<byte[], byte[]> record, String stage, String error) {

@@ -1,6 +1,7 @@
 package dev.sibyl.streams.kafka;
 
 import dev.sibyl.models.api.Forecaster;
+import dev.sibyl.models.api.Prognostic;
 import dev.sibyl.streams.PipelineConfig;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -96,7 +97,7 @@ public final class ForecastPipeline implements AutoCloseable {
   }
 
   /**
-   * Builds and starts the pipeline.
+   * Builds and starts the pipeline without prognostics.
    *
    * @param config pipeline settings
    * @param forecaster the model
@@ -105,7 +106,26 @@ public final class ForecastPipeline implements AutoCloseable {
    */
   public static ForecastPipeline start(
       PipelineConfig config, Forecaster forecaster, Properties streamsProperties, Map<String, ?> serdeConfigs) {
-    KafkaStreams streams = new KafkaStreams(ForecastTopology.build(config, forecaster, serdeConfigs), streamsProperties);
+    return start(config, forecaster, null, streamsProperties, serdeConfigs);
+  }
+
+  /**
+   * Builds and starts the pipeline.
+   *
+   * @param config pipeline settings
+   * @param forecaster the model of every series
+   * @param prognostic the model of every unit, or null for no health estimates
+   * @param streamsProperties Kafka Streams properties (see {@link #streamsProperties})
+   * @param serdeConfigs Avro serde settings
+   */
+  public static ForecastPipeline start(
+      PipelineConfig config,
+      Forecaster forecaster,
+      Prognostic prognostic,
+      Properties streamsProperties,
+      Map<String, ?> serdeConfigs) {
+    KafkaStreams streams =
+        new KafkaStreams(ForecastTopology.build(config, forecaster, prognostic, serdeConfigs), streamsProperties);
     streams.start();
     return new ForecastPipeline(streams);
   }

@@ -1,14 +1,19 @@
 package dev.sibyl.streams.kafka;
 
 import dev.sibyl.models.api.Forecaster;
+import dev.sibyl.models.api.Prognostic;
 import dev.sibyl.schemas.AnomalyFlag;
 import dev.sibyl.schemas.DeadLetter;
 import dev.sibyl.schemas.Forecast;
+import dev.sibyl.schemas.HealthEstimate;
 import dev.sibyl.schemas.TelemetryPoint;
 import dev.sibyl.schemas.serde.AvroSerdes;
 import dev.sibyl.streams.PipelineConfig;
+import dev.sibyl.streams.core.HealthOperator;
 import dev.sibyl.streams.core.PointValidator;
 import dev.sibyl.streams.core.SeriesOperator;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Serdes;
@@ -29,6 +34,13 @@ import org.apache.kafka.streams.state.Stores;
  * Input is read as bytes and decoded by a processor so that undecodable records reach the
  * dead-letter topic with their original bytes. The topology is keyed by source throughout: all
  * channels of a source share its partition, so the per-series store needs no repartition topic.
+ *
+ * <p>With a prognostic model, a second branch reads the same decoded points, keeps each unit's
+ * history and writes health estimates (and health flags):
+ *
+ * <pre>
+ * decode -> health [store: unit-history] -> health estimates, anomalies, dead letters
+ * </pre>
  */
 public final class ForecastTopology {
 
@@ -40,6 +52,9 @@ public final class ForecastTopology {
   public static final String SERIES_POINTS_STORE = "series-points";
   public static final String SERIES_META_STORE = "series-meta";
   public static final String SERIES_FORECAST_STORE = "series-forecast";
+  public static final String HEALTH_PROCESSOR = "health";
+  public static final String UNIT_HISTORY_STORE = "unit-history";
+  public static final String HEALTH_SINK = "health-sink";
   public static final String FORECAST_SINK = "forecast-sink";
   public static final String ANOMALY_SINK = "anomaly-sink";
   public static final String DEAD_LETTER_SINK = "dead-letter-sink";
@@ -47,13 +62,27 @@ public final class ForecastTopology {
   private ForecastTopology() {}
 
   /**
-   * Builds the topology.
+   * Builds the topology without the prognostics branch.
    *
    * @param config topics, window and cadence settings
    * @param forecaster the model every series uses
    * @param serdeConfigs settings of the Avro serdes (registry URL, ...); may be empty
    */
   public static Topology build(PipelineConfig config, Forecaster forecaster, Map<String, ?> serdeConfigs) {
+    return build(config, forecaster, null, serdeConfigs);
+  }
+
+  /**
+   * Builds the topology.
+   *
+   * @param config topics, window, cadence and health settings
+   * @param forecaster the model every series uses
+   * @param prognostic the model every unit uses, or null for no prognostics branch
+   * @param serdeConfigs settings of the Avro serdes (registry URL, ...); may be empty
+   * @throws IllegalArgumentException when {@code health.alert-states} does not fit the model
+   */
+  public static Topology build(
+      PipelineConfig config, Forecaster forecaster, Prognostic prognostic, Map<String, ?> serdeConfigs) {
     int lookback = config.getInt(PipelineConfig.LOOKBACK_CONFIG);
     SeriesOperator operator =
         new SeriesOperator(
@@ -65,6 +94,8 @@ public final class ForecastTopology {
     PointValidator validator = new PointValidator(config.getLong(PipelineConfig.MAX_FUTURE_CONFIG));
     double minScore = config.getDouble(PipelineConfig.MIN_SCORE_CONFIG);
 
+    List<String> decodedTo =
+        prognostic == null ? List.of(SERIES_PROCESSOR) : List.of(SERIES_PROCESSOR, HEALTH_PROCESSOR);
     Topology topology = new Topology();
     topology.addSource(
         SOURCE,
@@ -73,7 +104,7 @@ public final class ForecastTopology {
         config.getString(PipelineConfig.TELEMETRY_TOPIC_CONFIG));
     topology.addProcessor(
         DECODE_PROCESSOR,
-        () -> new DecodeProcessor(AvroSerdes.forType(TelemetryPoint.class, serdeConfigs, false).deserializer(), validator),
+        () -> new DecodeProcessor(AvroSerdes.forType(TelemetryPoint.class, serdeConfigs, false).deserializer(), validator, decodedTo),
         SOURCE);
     int maxCachedSeries = config.getInt(PipelineConfig.MAX_CACHED_SERIES_CONFIG);
     topology.addProcessor(
@@ -82,10 +113,25 @@ public final class ForecastTopology {
     // into one changelog record per commit. Keys are the UTF-8 bytes of the store keys, encoded
     // once per series by SeriesStateStore (the same bytes a String serde would write).
     for (String store : new String[] {SERIES_POINTS_STORE, SERIES_META_STORE, SERIES_FORECAST_STORE}) {
-      topology.addStateStore(
-          Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(store), Serdes.Bytes(), Serdes.ByteArray())
-              .withCachingEnabled(),
-          SERIES_PROCESSOR);
+      addStore(topology, store, SERIES_PROCESSOR);
+    }
+    List<String> anomalyParents = new ArrayList<>(List.of(SERIES_PROCESSOR));
+    List<String> deadLetterParents = new ArrayList<>(List.of(DECODE_PROCESSOR, SERIES_PROCESSOR));
+    if (prognostic != null) {
+      HealthOperator health = new HealthOperator(prognostic, config.getInt(PipelineConfig.HEALTH_ALERT_STATES_CONFIG));
+      int maxCycles = config.getInt(PipelineConfig.HEALTH_MAX_CYCLES_CONFIG);
+      int width = prognostic.inputColumns().size();
+      topology.addProcessor(
+          HEALTH_PROCESSOR, () -> new HealthProcessor(health, width, maxCycles, maxCachedSeries), DECODE_PROCESSOR);
+      addStore(topology, UNIT_HISTORY_STORE, HEALTH_PROCESSOR);
+      topology.addSink(
+          HEALTH_SINK,
+          config.getString(PipelineConfig.HEALTH_TOPIC_CONFIG),
+          new StringSerializer(),
+          valueSerializer(HealthEstimate.class, serdeConfigs),
+          HEALTH_PROCESSOR);
+      anomalyParents.add(HEALTH_PROCESSOR);
+      deadLetterParents.add(HEALTH_PROCESSOR);
     }
     topology.addSink(
         FORECAST_SINK,
@@ -98,15 +144,22 @@ public final class ForecastTopology {
         config.getString(PipelineConfig.ANOMALIES_TOPIC_CONFIG),
         new StringSerializer(),
         valueSerializer(AnomalyFlag.class, serdeConfigs),
-        SERIES_PROCESSOR);
+        anomalyParents.toArray(String[]::new));
     topology.addSink(
         DEAD_LETTER_SINK,
         config.getString(PipelineConfig.DEAD_LETTER_TOPIC_CONFIG),
         new StringSerializer(),
         valueSerializer(DeadLetter.class, serdeConfigs),
-        DECODE_PROCESSOR,
-        SERIES_PROCESSOR);
+        deadLetterParents.toArray(String[]::new));
     return topology;
+  }
+
+  /** A persistent, cached byte store of one processor. */
+  private static void addStore(Topology topology, String name, String processor) {
+    topology.addStateStore(
+        Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), Serdes.Bytes(), Serdes.ByteArray())
+            .withCachingEnabled(),
+        processor);
   }
 
   /** A serializer for one output type, typed as Object because processors forward several types. */
