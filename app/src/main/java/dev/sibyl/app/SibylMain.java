@@ -57,6 +57,7 @@ import picocli.CommandLine.Spec;
       ConfigCommand.class,
       dev.sibyl.app.cli.GenerateCommand.class,
       dev.sibyl.app.cli.EvaluateAnomaliesCommand.class,
+      dev.sibyl.app.cli.EvaluateIntervalsCommand.class,
       dev.sibyl.app.cli.TrainCommand.class,
       dev.sibyl.app.cli.EvaluateCommand.class,
     })
