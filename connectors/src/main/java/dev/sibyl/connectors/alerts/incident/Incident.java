@@ -5,7 +5,9 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -45,9 +47,9 @@ public record Incident(
   /** Longest de-duplication key; PagerDuty accepts at most 255 characters. */
   public static final int MAX_ID_LENGTH = 255;
 
-  /** Copies the details map. */
+  /** Copies the details map, keeping its order. */
   public Incident {
-    details = Map.copyOf(details);
+    details = Collections.unmodifiableMap(new LinkedHashMap<>(details));
   }
 
   /** Whether the incident is resolved. */
