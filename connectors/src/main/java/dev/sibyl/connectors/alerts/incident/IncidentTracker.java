@@ -155,7 +155,8 @@ public final class IncidentTracker {
         break; // access order: every later one was extended more recently
       }
       it.remove();
-      String reason = "quiet for " + policy.quietPeriod().toSeconds() + " s";
+      long quietMs = policy.quietPeriod().toMillis();
+      String reason = quietMs % 1000 == 0 ? "quiet for " + quietMs / 1000 + " s" : "quiet for " + quietMs + " ms";
       events.add(new IncidentEvent(IncidentEvent.Action.RESOLVE, incident.resolve(now, reason), incident.latest));
     }
     return events;

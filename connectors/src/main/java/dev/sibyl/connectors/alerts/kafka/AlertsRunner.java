@@ -77,6 +77,8 @@ public final class AlertsRunner {
   private final IncidentTracker tracker;
   private final List<SinkDispatcher> sinks;
   private final Clock clock;
+  private final Duration idleTimeout;
+  private long lastRecordNanos;
   private final Map<TopicPartition, Long> committed = new HashMap<>();
   private final AtomicLong recordsRead = new AtomicLong();
   private final AtomicLong triggers = new AtomicLong();
@@ -96,6 +98,7 @@ public final class AlertsRunner {
     this.tracker = builder.tracker;
     this.sinks = List.copyOf(builder.sinks);
     this.clock = builder.clock;
+    this.idleTimeout = builder.idleTimeout;
   }
 
   /** A builder; every {@code set} value is required. */
@@ -104,7 +107,7 @@ public final class AlertsRunner {
   }
 
   /**
-   * Subscribes and runs until {@link #stop()}.
+   * Subscribes and runs until {@link #stop()}, or until idle when an idle timeout is set.
    *
    * @throws KafkaException when Kafka fails, or a dead letter cannot be written (nothing of the
    *     current batch is committed then)
@@ -117,8 +120,9 @@ public final class AlertsRunner {
     consumer.subscribe(topics);
     LOG.info("alerts: reading {} for {} sink(s): {}", topics, sinks.size(),
         sinks.stream().map(SinkDispatcher::name).toList());
+    lastRecordNanos = System.nanoTime();
     try {
-      while (!stopRequested) {
+      while (!stopRequested && !idle()) {
         pollOnce();
       }
     } catch (WakeupException e) {
@@ -152,10 +156,21 @@ public final class AlertsRunner {
    */
   public record Stats(long records, long triggers, long resolves, long delivered, long deadLettered, int open) {}
 
+  /** Whether the idle timeout has passed with partitions assigned, no incident open and no record read. */
+  private boolean idle() {
+    return idleTimeout != null
+        && tracker.openCount() == 0
+        && System.nanoTime() - lastRecordNanos >= idleTimeout.toNanos();
+  }
+
   private void pollOnce() {
     for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL_TIMEOUT)) {
+      lastRecordNanos = System.nanoTime();
       recordsRead.incrementAndGet();
       notifyAll(handle(record));
+    }
+    if (consumer.assignment().isEmpty()) {
+      lastRecordNanos = System.nanoTime(); // still joining the group: not idle yet
     }
     notifyAll(tracker.expire(clock.instant()));
     commit();
@@ -270,6 +285,7 @@ public final class AlertsRunner {
     private IncidentTracker tracker;
     private List<SinkDispatcher> sinks;
     private Clock clock = Clock.systemUTC();
+    private Duration idleTimeout;
 
     private Builder() {}
 
@@ -329,6 +345,15 @@ public final class AlertsRunner {
     }
 
     /**
+     * Makes {@link AlertsRunner#run()} return once no incident is open and no record has been
+     * read for this long (a batch run that drains the topics); unset or null: run until stopped.
+     */
+    public Builder optIdleTimeout(Duration idleTimeout) {
+      this.idleTimeout = idleTimeout;
+      return this;
+    }
+
+    /**
      * @return the runner
      * @throws IllegalStateException naming the first missing part
      */
@@ -349,6 +374,9 @@ public final class AlertsRunner {
       require(clock, "clock");
       if (sinks.isEmpty()) {
         throw new IllegalStateException("sinks must name at least one sink");
+      }
+      if (idleTimeout != null && (idleTimeout.isNegative() || idleTimeout.isZero())) {
+        throw new IllegalStateException("idleTimeout must be positive, got " + idleTimeout);
       }
       if (anomalyTopic.equals(healthTopic)) {
         throw new IllegalStateException("healthTopic must differ from anomalyTopic, both are " + anomalyTopic);
