@@ -126,6 +126,29 @@ public final class AlertsConfig extends AbstractConfig {
       parsed.add(SinkConfig.parse(name, originalsWithPrefix(SinkConfig.prefixOf(name))));
     }
     this.sinks = List.copyOf(parsed);
+    checkUnknownKeys(settings.keySet(), seen);
+  }
+
+  /** A misspelt key would otherwise be ignored silently: name it. */
+  private static void checkUnknownKeys(Set<String> keys, Set<String> sinkNames) {
+    String sinkPrefix = PREFIX + "sink.";
+    for (String key : new java.util.TreeSet<>(keys)) {
+      if (!key.startsWith(PREFIX) || DEFINITION.names().contains(key)) {
+        continue;
+      }
+      if (key.startsWith(sinkPrefix)) {
+        String rest = key.substring(sinkPrefix.length());
+        int dot = rest.indexOf('.');
+        String sink = dot < 0 ? rest : rest.substring(0, dot);
+        if (!sinkNames.contains(sink)) {
+          throw new ConfigException(key + " configures sink '" + sink + "', which " + SINKS_CONFIG
+              + " does not name (" + String.join(",", sinkNames) + ")");
+        }
+        continue; // checked by the sink's own config
+      }
+      throw new ConfigException(key + " is not an alerts setting; known: "
+          + String.join(", ", new java.util.TreeSet<>(DEFINITION.names())) + ", " + sinkPrefix + "<name>.*");
+    }
   }
 
   /** Every {@code alerts.*} key with its type, default, validator and documentation. */

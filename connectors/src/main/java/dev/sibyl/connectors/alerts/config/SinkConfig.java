@@ -139,6 +139,12 @@ public final class SinkConfig extends AbstractConfig {
   private SinkConfig(String name, Map<String, ?> settings) {
     super(DEFINITION, settings, false);
     this.name = name;
+    for (String key : settings.keySet()) {
+      if (!DEFINITION.names().contains(key)) {
+        throw new ConfigException(
+            key(key) + " is not a sink setting; known: " + String.join(", ", new java.util.TreeSet<>(DEFINITION.names())));
+      }
+    }
     this.type = SinkType.valueOf(getString(TYPE_CONFIG).toUpperCase(Locale.ROOT));
     this.url = parseUrl();
     if (type == SinkType.PAGERDUTY && getPassword(ROUTING_KEY_CONFIG) == null) {

@@ -100,6 +100,19 @@ class AlertsConfigTest {
   }
 
   @Test
+  void unknownKeysAreNamed() {
+    assertThatThrownBy(() -> parse("alerts.sinks", "x", "alerts.sink.x.type", "webhook", "alerts.sink.x.url", "http://h/",
+        "alerts.sink.x.retry.attempt", "3"))
+        .hasMessageStartingWith("alerts.sink.x.retry.attempt is not a sink setting; known: authorization, firing.ms,");
+    assertThatThrownBy(() -> parse("alerts.sinks", "x", "alerts.sink.x.type", "webhook", "alerts.sink.x.url", "http://h/",
+        "alerts.sink.y.type", "slack"))
+        .hasMessage("alerts.sink.y.type configures sink 'y', which alerts.sinks does not name (x)");
+    assertThatThrownBy(() -> parse("alerts.sinks", "x", "alerts.sink.x.type", "webhook", "alerts.sink.x.url", "http://h/",
+        "alerts.quiet.ms", "5"))
+        .hasMessageStartingWith("alerts.quiet.ms is not an alerts setting; known: alerts.group.id,");
+  }
+
+  @Test
   void theAlertmanagerPathIsAppendedOnce() {
     assertThat(SinkFactory.withPath(URI.create("http://am:9093"), "/api/v2/alerts"))
         .isEqualTo(URI.create("http://am:9093/api/v2/alerts"));
