@@ -57,6 +57,9 @@ public final class AlertsCommand implements Callable<Integer> {
   /** Bound on connecting to a receiver (the per-sink timeout.ms bounds the whole request). */
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
 
+  /** Records per poll unless kafka.max.poll.records says otherwise. */
+  private static final int MAX_POLL_RECORDS = 100;
+
   @ParentCommand private SibylMain root;
 
   @Spec private CommandSpec spec;
@@ -163,6 +166,9 @@ public final class AlertsCommand implements Callable<Integer> {
     props.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     // The pipeline writes exactly-once: notify only of committed flags.
     props.putIfAbsent(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    // Rate-limited and retried sends block the poll loop: small batches keep one batch's
+    // notifications well inside max.poll.interval.ms (kafka.max.poll.records overrides).
+    props.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, MAX_POLL_RECORDS);
     return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
   }
 }

@@ -3,6 +3,7 @@ package dev.sibyl.connectors.alerts.incident;
 import dev.sibyl.schemas.AnomalyFlag;
 import dev.sibyl.schemas.HealthEstimate;
 import dev.sibyl.schemas.Severity;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -18,11 +19,14 @@ import org.apache.kafka.common.TopicPartition;
  * Groups anomaly flags and health estimates into incidents: one incident per series and episode.
  *
  * <p>The pipeline emits a flag only for anomalous observations, so "back to normal" is decided
- * here, in two ways: an incident resolves when its series has been quiet (no anomalous record
+ * here, in three ways: an incident resolves when its series has been quiet (no anomalous record
  * arrived) for {@link IncidentPolicy#quietPeriod()} of wall-clock time, checked by {@link
- * #expire}; and a health estimate that reports its source healthy resolves every incident of that
- * source at once. The quiet period runs on the wall clock, not on event time, because a series
- * that stops being anomalous sends nothing at all, so its event time would never advance.
+ * #expire}; a flag whose event time is more than the quiet period after the incident's latest one
+ * resolves it and opens the next episode (so that a replay, which delivers hours of event time in
+ * seconds, still separates its episodes); and a health estimate that reports its source healthy
+ * resolves every incident of that source at once. The wall-clock rule is needed besides the
+ * event-time one because a series that stops being anomalous sends nothing at all, so its event
+ * time would never advance.
  *
  * <p>The first flag of a series opens an incident (one trigger); later flags only extend it (no
  * notification), raise its severity and score, and restart its quiet period. After a resolve, the
@@ -51,9 +55,10 @@ public final class IncidentTracker {
    * @param flag the flag; never null
    * @param origin where it came from; never null
    * @param now the wall clock
-   * @return the events to notify, in order: a resolve of an evicted incident when the table is
-   *     full, then the trigger; empty when the flag extends an open incident or is below the
-   *     minimum severity
+   * @return the events to notify, in order: the resolve of the series' previous episode when the
+   *     flag comes more than the quiet period (in event time) after it, or of an evicted incident
+   *     when the table is full, then the trigger; empty when the flag extends an open incident or
+   *     is below the minimum severity
    */
   public List<IncidentEvent> onFlag(AnomalyFlag flag, Origin origin, Instant now) {
     if (flag.getSeverity().ordinal() < policy.minSeverity().ordinal()) {
@@ -155,8 +160,7 @@ public final class IncidentTracker {
         break; // access order: every later one was extended more recently
       }
       it.remove();
-      long quietMs = policy.quietPeriod().toMillis();
-      String reason = quietMs % 1000 == 0 ? "quiet for " + quietMs / 1000 + " s" : "quiet for " + quietMs + " ms";
+      String reason = "quiet for " + describe(policy.quietPeriod());
       events.add(new IncidentEvent(IncidentEvent.Action.RESOLVE, incident.resolve(now, reason), incident.latest));
     }
     return events;
@@ -205,11 +209,17 @@ public final class IncidentTracker {
       SeriesKey series, IncidentKind kind, Severity severity, Instant eventTime, double score, String summary,
       Map<String, String> details, Origin origin, Instant now) {
     OpenIncident current = open.get(series); // also marks it most recently used
-    if (current != null) {
-      current.extend(severity, eventTime, score, summary, details, origin, now);
-      return List.of();
-    }
     List<IncidentEvent> events = new ArrayList<>(2);
+    if (current != null) {
+      if (!eventTime.isAfter(current.lastEventAt.plus(policy.quietPeriod()))) {
+        current.extend(severity, eventTime, score, summary, details, origin, now);
+        return List.of();
+      }
+      // Quiet for the period in event time: a new episode, though records arrive faster (a replay).
+      open.remove(series);
+      String reason = "quiet for " + describe(policy.quietPeriod()) + " of event time";
+      events.add(new IncidentEvent(IncidentEvent.Action.RESOLVE, current.resolve(now, reason), origin));
+    }
     if (open.size() >= policy.maxSeries()) {
       Iterator<OpenIncident> it = open.values().iterator();
       OpenIncident evicted = it.next();
@@ -221,6 +231,12 @@ public final class IncidentTracker {
     open.put(series, opened);
     events.add(new IncidentEvent(IncidentEvent.Action.TRIGGER, opened.snapshot(null, null), origin));
     return events;
+  }
+
+  /** {@code 300 s}, or {@code 1500 ms} when not whole seconds. */
+  private static String describe(Duration duration) {
+    long millis = duration.toMillis();
+    return millis % 1000 == 0 ? millis / 1000 + " s" : millis + " ms";
   }
 
   private static String number(double value) {

@@ -167,12 +167,12 @@ public final class AlertsRunner {
     for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL_TIMEOUT)) {
       lastRecordNanos = System.nanoTime();
       recordsRead.incrementAndGet();
-      notifyAll(handle(record));
+      announce(handle(record));
     }
     if (consumer.assignment().isEmpty()) {
       lastRecordNanos = System.nanoTime(); // still joining the group: not idle yet
     }
-    notifyAll(tracker.expire(clock.instant()));
+    announce(tracker.expire(clock.instant()));
     commit();
   }
 
@@ -201,7 +201,7 @@ public final class AlertsRunner {
     }
   }
 
-  private void notifyAll(List<IncidentEvent> events) {
+  private void announce(List<IncidentEvent> events) {
     for (IncidentEvent event : events) {
       (event.action() == IncidentEvent.Action.TRIGGER ? triggers : resolves).incrementAndGet();
       LOG.info("{} {}: {}", event.action(), event.incident().id(), event.incident().summary());

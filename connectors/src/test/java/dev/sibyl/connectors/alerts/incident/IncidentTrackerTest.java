@@ -73,6 +73,21 @@ class IncidentTrackerTest {
   }
 
   @Test
+  void aFlagLaterThanTheQuietPeriodInEventTimeClosesTheEpisodeEvenInAReplay() {
+    // A replay: event time runs hours ahead while the wall clock moves by milliseconds.
+    IncidentEvent first = tracker.onFlag(flag("pump-1", "temp", 0, Severity.HIGH, 0.9), at(0), WALL).get(0);
+    assertThat(tracker.onFlag(flag("pump-1", "temp", 300, Severity.HIGH, 0.9), at(1), WALL.plusMillis(1))).isEmpty();
+    List<IncidentEvent> events = tracker.onFlag(flag("pump-1", "temp", 601, Severity.LOW, 0.4), at(2), WALL.plusMillis(2));
+    assertThat(events).extracting(IncidentEvent::action).containsExactly(Action.RESOLVE, Action.TRIGGER);
+    assertThat(events.get(0).incident().id()).isEqualTo(first.incident().id());
+    assertThat(events.get(0).incident().count()).isEqualTo(2);
+    assertThat(events.get(0).incident().resolveReason()).isEqualTo("quiet for 300 s of event time");
+    assertThat(events.get(1).incident().id()).endsWith("/" + T0.plusSeconds(601).toEpochMilli());
+    assertThat(events.get(1).incident().severity()).isEqualTo(Severity.LOW);
+    assertThat(tracker.openCount()).isEqualTo(1);
+  }
+
+  @Test
   void seriesAreGroupedSeparatelyAndResolveInQuietOrder() {
     tracker.onFlag(flag("pump-1", "temp", 0, Severity.HIGH, 0.9), at(0), WALL);
     tracker.onFlag(flag("pump-1", "pressure", 0, Severity.HIGH, 0.9), at(1), WALL.plusSeconds(10));
