@@ -45,6 +45,13 @@ public final class AlertsConfig extends AbstractConfig {
       "An incident resolves when no anomalous record of its series (source and channel) has arrived"
           + " for this long, in wall-clock milliseconds.";
 
+  public static final String EVENT_GAP_MS_CONFIG = "alerts.resolve.event-gap.ms";
+  private static final String EVENT_GAP_MS_DOC =
+      "A flag whose event time is more than this many milliseconds after the latest record of its"
+          + " series' open incident resolves that incident and opens the next episode, so that a replay"
+          + " (hours of event time in seconds) keeps its episodes apart. -1: the same as "
+          + "alerts.resolve.quiet.ms.";
+
   public static final String MIN_SEVERITY_CONFIG = "alerts.min.severity";
   public static final String MIN_SEVERITY_DEFAULT = "LOW";
   private static final String MIN_SEVERITY_DOC =
@@ -93,6 +100,7 @@ public final class AlertsConfig extends AbstractConfig {
           .define(GROUP_ID_CONFIG, Type.STRING, GROUP_ID_DEFAULT, new ConfigDef.NonEmptyString(),
               Importance.MEDIUM, GROUP_ID_DOC)
           .define(QUIET_MS_CONFIG, Type.LONG, QUIET_MS_DEFAULT, Range.atLeast(1), Importance.HIGH, QUIET_MS_DOC)
+          .define(EVENT_GAP_MS_CONFIG, Type.LONG, -1L, Range.atLeast(-1), Importance.MEDIUM, EVENT_GAP_MS_DOC)
           .define(MIN_SEVERITY_CONFIG, Type.STRING, MIN_SEVERITY_DEFAULT,
               ConfigDef.ValidString.in(names(Severity.values())), Importance.MEDIUM, MIN_SEVERITY_DOC)
           .define(MAX_SERIES_CONFIG, Type.INT, MAX_SERIES_DEFAULT, Range.atLeast(1), Importance.LOW, MAX_SERIES_DOC)
@@ -112,6 +120,9 @@ public final class AlertsConfig extends AbstractConfig {
    */
   public AlertsConfig(Map<String, ?> settings) {
     super(DEFINITION, settings, false);
+    if (getLong(EVENT_GAP_MS_CONFIG) == 0) {
+      throw new ConfigException(EVENT_GAP_MS_CONFIG, 0L, "must be positive, or -1 for alerts.resolve.quiet.ms");
+    }
     List<String> names = getList(SINKS_CONFIG);
     Set<String> seen = new HashSet<>();
     List<SinkConfig> parsed = new ArrayList<>();
@@ -178,8 +189,11 @@ public final class AlertsConfig extends AbstractConfig {
 
   /** The grouping and resolve rules. */
   public IncidentPolicy incidentPolicy() {
+    long quietMs = getLong(QUIET_MS_CONFIG);
+    long gapMs = getLong(EVENT_GAP_MS_CONFIG);
     return new IncidentPolicy(
-        Duration.ofMillis(getLong(QUIET_MS_CONFIG)),
+        Duration.ofMillis(quietMs),
+        Duration.ofMillis(gapMs < 0 ? quietMs : gapMs),
         Severity.valueOf(getString(MIN_SEVERITY_CONFIG)),
         getInt(MAX_SERIES_CONFIG),
         getDouble(HEALTHY_THRESHOLD_CONFIG));

@@ -21,7 +21,7 @@ import org.apache.kafka.common.TopicPartition;
  * <p>The pipeline emits a flag only for anomalous observations, so "back to normal" is decided
  * here, in three ways: an incident resolves when its series has been quiet (no anomalous record
  * arrived) for {@link IncidentPolicy#quietPeriod()} of wall-clock time, checked by {@link
- * #expire}; a flag whose event time is more than the quiet period after the incident's latest one
+ * #expire}; a flag whose event time is more than {@link IncidentPolicy#eventGap()} after the incident's latest one
  * resolves it and opens the next episode (so that a replay, which delivers hours of event time in
  * seconds, still separates its episodes); and a health estimate that reports its source healthy
  * resolves every incident of that source at once. The wall-clock rule is needed besides the
@@ -56,7 +56,7 @@ public final class IncidentTracker {
    * @param origin where it came from; never null
    * @param now the wall clock
    * @return the events to notify, in order: the resolve of the series' previous episode when the
-   *     flag comes more than the quiet period (in event time) after it, or of an evicted incident
+   *     flag comes more than the event gap after it, or of an evicted incident
    *     when the table is full, then the trigger; empty when the flag extends an open incident or
    *     is below the minimum severity
    */
@@ -211,13 +211,13 @@ public final class IncidentTracker {
     OpenIncident current = open.get(series); // also marks it most recently used
     List<IncidentEvent> events = new ArrayList<>(2);
     if (current != null) {
-      if (!eventTime.isAfter(current.lastEventAt.plus(policy.quietPeriod()))) {
+      if (!eventTime.isAfter(current.lastEventAt.plus(policy.eventGap()))) {
         current.extend(severity, eventTime, score, summary, details, origin, now);
         return List.of();
       }
       // Quiet for the period in event time: a new episode, though records arrive faster (a replay).
       open.remove(series);
-      String reason = "quiet for " + describe(policy.quietPeriod()) + " of event time";
+      String reason = "quiet for " + describe(policy.eventGap()) + " of event time";
       events.add(new IncidentEvent(IncidentEvent.Action.RESOLVE, current.resolve(now, reason), origin));
     }
     if (open.size() >= policy.maxSeries()) {

@@ -30,7 +30,8 @@ class AlertsConfigTest {
     assertThat(config.groupId()).isEqualTo("sibyl-alerts");
     assertThat(config.deadLetterTopic()).isEqualTo("sibyl.alerts.dead-letters");
     assertThat(config.readHealth()).isTrue();
-    assertThat(config.incidentPolicy()).isEqualTo(new IncidentPolicy(Duration.ofMinutes(5), Severity.LOW, 10_000, 0.5));
+    assertThat(config.incidentPolicy())
+        .isEqualTo(new IncidentPolicy(Duration.ofMinutes(5), Duration.ofMinutes(5), Severity.LOW, 10_000, 0.5));
     SinkConfig sink = config.sinks().get(0);
     assertThat(sink.name()).isEqualTo("hook");
     assertThat(sink.type()).isEqualTo(SinkType.WEBHOOK);
@@ -58,6 +59,9 @@ class AlertsConfigTest {
     assertThat(config.sinks().get(0).routingKey()).isEqualTo("abc");
     assertThat(config.sinks().get(1).ratePerSecond()).isEqualTo(0.1);
     assertThat(config.incidentPolicy().quietPeriod()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(config.incidentPolicy().eventGap()).isEqualTo(Duration.ofSeconds(1)); // -1: the quiet period
+    assertThat(parse("alerts.sinks", "x", "alerts.sink.x.type", "webhook", "alerts.sink.x.url", "http://h/",
+        "alerts.resolve.event-gap.ms", "3600000").incidentPolicy().eventGap()).isEqualTo(Duration.ofHours(1));
     assertThat(config.incidentPolicy().minSeverity()).isEqualTo(Severity.HIGH);
   }
 
@@ -97,6 +101,9 @@ class AlertsConfigTest {
     assertThatThrownBy(() -> parse("alerts.sinks", "x", "alerts.sink.x.type", "webhook", "alerts.sink.x.url", "http://h/",
         "alerts.health.healthy.threshold", "1.5"))
         .hasMessageContaining("alerts.health.healthy.threshold");
+    assertThatThrownBy(() -> parse("alerts.sinks", "x", "alerts.sink.x.type", "webhook", "alerts.sink.x.url", "http://h/",
+        "alerts.resolve.event-gap.ms", "0"))
+        .hasMessageContaining("alerts.resolve.event-gap.ms").hasMessageContaining("or -1 for alerts.resolve.quiet.ms");
   }
 
   @Test

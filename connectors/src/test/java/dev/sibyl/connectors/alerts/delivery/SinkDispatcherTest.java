@@ -32,7 +32,8 @@ class SinkDispatcherTest {
   @BeforeEach
   void start() throws Exception {
     server = new RecordingServer();
-    IncidentTracker tracker = new IncidentTracker(new IncidentPolicy(Duration.ofMinutes(1), Severity.LOW, 10, 0.5));
+    Duration quiet = Duration.ofMinutes(1);
+    IncidentTracker tracker = new IncidentTracker(new IncidentPolicy(quiet, quiet, Severity.LOW, 10, 0.5));
     trigger = tracker.onFlag(flag("pump-1", "temp", 0, Severity.HIGH, 0.9), Origin.NONE, Instant.now()).get(0);
   }
 

@@ -22,7 +22,7 @@ class IncidentTrackerTest {
   private static final Instant WALL = Instant.parse("2026-11-01T00:00:00Z");
   private static final Duration QUIET = Duration.ofMinutes(5);
 
-  private final IncidentTracker tracker = new IncidentTracker(new IncidentPolicy(QUIET, Severity.LOW, 100, 0.5));
+  private final IncidentTracker tracker = new IncidentTracker(new IncidentPolicy(QUIET, QUIET, Severity.LOW, 100, 0.5));
 
   private static Origin at(long offset) {
     return new Origin("sibyl.anomalies", 0, offset, null, null);
@@ -88,6 +88,18 @@ class IncidentTrackerTest {
   }
 
   @Test
+  void theEventGapIsSetApartFromTheWallClockQuietPeriod() {
+    IncidentTracker replay =
+        new IncidentTracker(new IncidentPolicy(Duration.ofSeconds(10), Duration.ofMinutes(30), Severity.LOW, 10, 0.5));
+    replay.onFlag(flag("pump-1", "temp", 0, Severity.HIGH, 0.9), at(0), WALL);
+    assertThat(replay.onFlag(flag("pump-1", "temp", 1800, Severity.HIGH, 0.9), at(1), WALL)).isEmpty();
+    assertThat(replay.onFlag(flag("pump-1", "temp", 3601, Severity.HIGH, 0.9), at(2), WALL))
+        .extracting(IncidentEvent::action).containsExactly(Action.RESOLVE, Action.TRIGGER);
+    assertThat(replay.expire(WALL.plusSeconds(10))).singleElement()
+        .satisfies(e -> assertThat(e.incident().resolveReason()).isEqualTo("quiet for 10 s"));
+  }
+
+  @Test
   void seriesAreGroupedSeparatelyAndResolveInQuietOrder() {
     tracker.onFlag(flag("pump-1", "temp", 0, Severity.HIGH, 0.9), at(0), WALL);
     tracker.onFlag(flag("pump-1", "pressure", 0, Severity.HIGH, 0.9), at(1), WALL.plusSeconds(10));
@@ -102,7 +114,7 @@ class IncidentTrackerTest {
 
   @Test
   void flagsBelowTheMinimumSeverityAreIgnored() {
-    IncidentTracker strict = new IncidentTracker(new IncidentPolicy(QUIET, Severity.HIGH, 100, 0.5));
+    IncidentTracker strict = new IncidentTracker(new IncidentPolicy(QUIET, QUIET, Severity.HIGH, 100, 0.5));
     assertThat(strict.onFlag(flag("pump-1", "temp", 0, Severity.MEDIUM, 0.6), at(0), WALL)).isEmpty();
     assertThat(strict.openCount()).isZero();
     assertThat(strict.onFlag(flag("pump-1", "temp", 1, Severity.HIGH, 0.9), at(1), WALL)).hasSize(1);
@@ -153,7 +165,7 @@ class IncidentTrackerTest {
 
   @Test
   void aFullTableResolvesTheSeriesQuietLongestBeforeOpeningANewOne() {
-    IncidentTracker small = new IncidentTracker(new IncidentPolicy(QUIET, Severity.LOW, 2, 0.5));
+    IncidentTracker small = new IncidentTracker(new IncidentPolicy(QUIET, QUIET, Severity.LOW, 2, 0.5));
     small.onFlag(flag("a", "x", 0, Severity.HIGH, 0.9), at(0), WALL);
     small.onFlag(flag("b", "x", 0, Severity.HIGH, 0.9), at(1), WALL.plusSeconds(1));
     small.onFlag(flag("a", "x", 2, Severity.HIGH, 0.9), at(2), WALL.plusSeconds(2)); // a is now the fresher
@@ -183,11 +195,13 @@ class IncidentTrackerTest {
 
   @Test
   void policyBoundsAreChecked() {
-    assertThatThrownBy(() -> new IncidentPolicy(Duration.ZERO, Severity.LOW, 1, 0.5))
+    assertThatThrownBy(() -> new IncidentPolicy(Duration.ZERO, Duration.ZERO, Severity.LOW, 1, 0.5))
         .hasMessage("quietPeriod must be positive, got PT0S");
-    assertThatThrownBy(() -> new IncidentPolicy(QUIET, Severity.LOW, 0, 0.5))
+    assertThatThrownBy(() -> new IncidentPolicy(QUIET, QUIET, Severity.LOW, 0, 0.5))
         .hasMessage("maxSeries must be at least 1, got 0");
-    assertThatThrownBy(() -> new IncidentPolicy(QUIET, Severity.LOW, 1, 1.5))
+    assertThatThrownBy(() -> new IncidentPolicy(QUIET, QUIET, Severity.LOW, 1, 1.5))
         .hasMessage("healthyThreshold must be in [0, 1], got 1.5");
+    assertThatThrownBy(() -> new IncidentPolicy(QUIET, Duration.ZERO, Severity.LOW, 1, 0.5))
+        .hasMessage("eventGap must be positive, got PT0S");
   }
 }

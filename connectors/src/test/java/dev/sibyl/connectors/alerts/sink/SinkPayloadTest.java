@@ -64,7 +64,8 @@ class SinkPayloadTest {
     AlertsConfig config = new AlertsConfig(settings);
     SinkDispatcher sink =
         new SinkFactory(HttpClient.newHttpClient(), Clock.fixed(WALL, ZoneOffset.UTC)).dispatcher(config.sinks().get(0));
-    IncidentTracker tracker = new IncidentTracker(new IncidentPolicy(Duration.ofMinutes(5), Severity.LOW, 10, 0.5));
+    Duration quiet = Duration.ofMinutes(5);
+    IncidentTracker tracker = new IncidentTracker(new IncidentPolicy(quiet, quiet, Severity.LOW, 10, 0.5));
     List<IncidentEvent> events = new ArrayList<>();
     events.addAll(tracker.onFlag(flag("pump-1", "temp", 0, Severity.HIGH, 0.91), Origin.NONE, WALL));
     events.addAll(tracker.onFlag(flag("pump-1", "temp", 1, Severity.CRITICAL, 0.97), Origin.NONE, WALL.plusSeconds(1)));
