@@ -9,6 +9,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
@@ -143,7 +144,7 @@ public final class AlertsConfig extends AbstractConfig {
   /** A misspelt key would otherwise be ignored silently: name it. */
   private static void checkUnknownKeys(Set<String> keys, Set<String> sinkNames) {
     String sinkPrefix = PREFIX + "sink.";
-    for (String key : new java.util.TreeSet<>(keys)) {
+    for (String key : new TreeSet<>(keys)) {
       if (!key.startsWith(PREFIX) || DEFINITION.names().contains(key)) {
         continue;
       }
@@ -158,7 +159,7 @@ public final class AlertsConfig extends AbstractConfig {
         continue; // checked by the sink's own config
       }
       throw new ConfigException(key + " is not an alerts setting; known: "
-          + String.join(", ", new java.util.TreeSet<>(DEFINITION.names())) + ", " + sinkPrefix + "<name>.*");
+          + String.join(", ", new TreeSet<>(DEFINITION.names())) + ", " + sinkPrefix + "<name>.*");
     }
   }
 

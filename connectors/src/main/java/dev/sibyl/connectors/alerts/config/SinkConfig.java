@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeSet;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -142,7 +143,7 @@ public final class SinkConfig extends AbstractConfig {
     for (String key : settings.keySet()) {
       if (!DEFINITION.names().contains(key)) {
         throw new ConfigException(
-            key(key) + " is not a sink setting; known: " + String.join(", ", new java.util.TreeSet<>(DEFINITION.names())));
+            key(key) + " is not a sink setting; known: " + String.join(", ", new TreeSet<>(DEFINITION.names())));
       }
     }
     this.type = SinkType.valueOf(getString(TYPE_CONFIG).toUpperCase(Locale.ROOT));

@@ -7,7 +7,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.Map;
 import java.util.Objects;
 
@@ -91,7 +90,7 @@ public final class JsonEndpoint {
     try {
       long seconds = Long.parseLong(value.strip());
       return seconds >= 0 ? Duration.ofSeconds(seconds) : null;
-    } catch (NumberFormatException | DateTimeParseException e) {
+    } catch (NumberFormatException e) {
       return null; // an HTTP date: fall back to our own backoff
     }
   }
