@@ -48,7 +48,8 @@ import picocli.CommandLine.Spec;
       "Notify the configured sinks (alerts.sinks: alertmanager, slack, pagerduty, webhook) of"
           + " incidents found in topic.anomalies and topic.health, until Ctrl-C (or --duration, --idle-timeout).",
       "One trigger per series and episode; the resolve after alerts.resolve.quiet.ms without flags,"
-          + " or when a health estimate reports the source healthy. Undeliverable notifications go to"
+          + " when a flag comes more than alerts.resolve.event-gap.ms (event time) after the last, or when"
+          + " a health estimate reports the source healthy. Undeliverable notifications go to"
           + " alerts.topic.dead-letters. See docs/alerts.md.",
       "Prints a summary line on stdout when it stops."
     })
