@@ -1,6 +1,7 @@
 package dev.sibyl.connectors.alerts.kafka;
 
 import static dev.sibyl.connectors.alerts.AlertFixtures.flag;
+import static dev.sibyl.connectors.alerts.AlertFixtures.health;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -161,6 +162,65 @@ class AlertsRunnerTest {
       assertThat(commits.get(0).get(FLAGS_0).offset()).isEqualTo(1);
       assertThat(commits.get(1).get(FLAGS_0).offset()).isEqualTo(6);
       assertThat(runner.stats()).isEqualTo(new AlertsRunner.Stats(6, 1, 1, 2, 3, 0));
+    }
+  }
+
+  @Test
+  void healthEstimatesOpenAndResolveADegradationAndAnInvalidOneIsDeadLettered() throws Exception {
+    MovableClock clock = new MovableClock();
+    try (RecordingServer hook = new RecordingServer()) {
+      AlertsConfig config = new AlertsConfig(Map.of(
+          "alerts.sinks", "hook", "alerts.sink.hook.type", "webhook", "alerts.sink.hook.url", hook.base() + "/h"));
+      MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest");
+      MockProducer<String, DeadLetter> producer = new MockProducer<>(
+          true, null, new StringSerializer(), AvroSerdes.forType(DeadLetter.class, Map.of(), false).serializer());
+      AlertsRunner runner =
+          AlertsRunner.builder()
+              .setConsumer(consumer)
+              .setDeadLetterProducer(producer)
+              .setAnomalyTopic(ANOMALIES)
+              .optHealthTopic(HEALTH)
+              .setDeadLetterTopic(DLQ)
+              .setDeserializers(
+                  AvroSerdes.forType(AnomalyFlag.class, Map.of(), false).deserializer(),
+                  AvroSerdes.forType(HealthEstimate.class, Map.of(), false).deserializer())
+              .setTracker(new IncidentTracker(config.incidentPolicy()))
+              .setSinks(new SinkFactory(HttpClient.newHttpClient(), clock).dispatchers(config))
+              .optClock(clock)
+              .build();
+      Serializer<HealthEstimate> estimates = AvroSerdes.forType(HealthEstimate.class, Map.of(), false).serializer();
+      HealthEstimate invalid = HealthEstimate.newBuilder(health("unit-3", 0, 0.5)).setStateProbabilities(List.of()).build();
+      consumer.schedulePollTask(() -> {
+        consumer.updateBeginningOffsets(Map.of(FLAGS_0, 0L, HEALTH_0, 0L));
+        consumer.rebalance(List.of(FLAGS_0, HEALTH_0));
+        consumer.addRecord(new ConsumerRecord<>(HEALTH, 0, 0, null, estimates.serialize(HEALTH, health("unit-3", 0, 0.2))));
+        consumer.addRecord(new ConsumerRecord<>(HEALTH, 0, 1, null, estimates.serialize(HEALTH, health("unit-3", 1, 0.1))));
+        consumer.addRecord(new ConsumerRecord<>(HEALTH, 0, 2, null, estimates.serialize(HEALTH, invalid)));
+        consumer.addRecord(new ConsumerRecord<>(HEALTH, 0, 3, null, estimates.serialize(HEALTH, health("unit-3", 2, 0.7))));
+      });
+      consumer.schedulePollTask(runner::stop);
+      runner.run();
+
+      ObjectMapper mapper = new ObjectMapper();
+      List<JsonNode> bodies = new ArrayList<>();
+      for (RecordingServer.Request request : hook.requests()) {
+        bodies.add(mapper.readTree(request.body()));
+      }
+      assertThat(bodies).extracting(b -> b.get("action").asText()).containsExactly("trigger", "resolve");
+      assertThat(bodies).allSatisfy(b -> {
+        assertThat(b.get("incident").get("kind").asText()).isEqualTo("degradation");
+        assertThat(b.get("incident").get("channel").asText()).isEqualTo("health");
+      });
+      assertThat(bodies.get(1).get("incident").get("records").asLong()).isEqualTo(2);
+      assertThat(bodies.get(1).get("incident").get("resolveReason").asText())
+          .isEqualTo("health estimate: healthy with probability 0.70");
+      assertThat(producer.history()).singleElement().satisfies(r -> {
+        assertThat(r.value().getStage()).isEqualTo("validate");
+        assertThat(r.value().getTopic()).isEqualTo(HEALTH);
+        assertThat(r.value().getOffset()).isEqualTo(2);
+        assertThat(r.value().getError())
+            .isEqualTo("IllegalArgumentException: health estimate of unit-3 has no state probabilities");
+      });
     }
   }
 }
