@@ -38,6 +38,7 @@ public final class ConfigCommand implements Callable<Integer> {
 
   private static boolean isSecret(String key) {
     String k = key.toLowerCase();
-    return k.contains("password") || k.contains("secret") || k.contains("jaas") || k.contains("user.info");
+    return k.contains("password") || k.contains("secret") || k.contains("jaas") || k.contains("user.info")
+        || k.endsWith(".routing.key") || k.endsWith(".authorization"); // alert sinks' credentials
   }
 }

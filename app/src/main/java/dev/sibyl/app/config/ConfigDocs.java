@@ -1,5 +1,7 @@
 package dev.sibyl.app.config;
 
+import dev.sibyl.connectors.alerts.config.AlertsConfig;
+import dev.sibyl.connectors.alerts.config.SinkConfig;
 import dev.sibyl.models.api.ForecasterOptions;
 import dev.sibyl.models.api.TrainedForecasters;
 import dev.sibyl.schemas.serde.SerdeConfig;
@@ -32,6 +34,8 @@ public final class ConfigDocs {
     section(out, "Application and embedded broker", "", AppConfig.configDef());
     section(out, "Pipeline", "", PipelineConfig.configDef());
     section(out, "Avro serdes and schema registry", "", SerdeConfig.configDef());
+    section(out, "Alerts (`sibyl alerts`, see docs/alerts.md)", "", AlertsConfig.configDef());
+    section(out, "Alert sinks, one set per name in `alerts.sinks`", "alerts.sink.<name>.", SinkConfig.configDef());
     out.append("## Forecaster options\n\n")
         .append("Set as `model.option.<key>` (e.g. `model.option.season.length=24`); which keys apply depends on\n")
         .append("`model.family` (`seasonal-naive` and `holt-winters` fit on each window; `dlinear` needs a trained\n")
