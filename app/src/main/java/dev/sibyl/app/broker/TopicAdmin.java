@@ -2,6 +2,7 @@ package dev.sibyl.app.broker;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -11,7 +12,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -75,6 +78,7 @@ public final class TopicAdmin {
           }
         }
       }
+      awaitLeaders(admin, created, partitions, deadline);
       LOG.info("created topics {}", created);
       return Set.copyOf(created);
     } catch (InterruptedException e) {
@@ -88,5 +92,30 @@ public final class TopicAdmin {
       throw new KafkaException(
           "cannot list topics: " + e.getCause().getMessage(), e.getCause());
     }
+  }
+
+  /**
+   * Waits until the leader of every partition of the new topics serves requests. A topic is
+   * created once the controller commits it, but a broker applies it a moment later; a producer
+   * that sends in between gets NOT_LEADER_OR_FOLLOWER for its first request, and with several
+   * requests in flight a later one can be appended first, after which the idempotent producer's
+   * retries of the first fail with OUT_OF_ORDER_SEQUENCE_NUMBER until they expire (KAFKA-15591,
+   * seen here with the embedded broker). A list-offsets request is answered by the partition's
+   * leader replica itself (the admin client retries it until then), so its success closes that
+   * window before any producer of ours sends.
+   */
+  private static void awaitLeaders(Admin admin, List<String> topics, Map<String, Integer> partitions, long deadline)
+      throws InterruptedException, ExecutionException, TimeoutException {
+    Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+    for (String topic : topics) {
+      for (int p = 0; p < partitions.get(topic); p++) {
+        request.put(new TopicPartition(topic, p), OffsetSpec.latest());
+      }
+    }
+    if (request.isEmpty()) {
+      return;
+    }
+    long left = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+    admin.listOffsets(request).all().get(left, TimeUnit.MILLISECONDS);
   }
 }
