@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.convolutional.Conv1d;
+import ai.djl.nn.norm.Dropout;
 import ai.djl.training.GradientCollector;
 import dev.sibyl.models.api.TrainingListener;
 import dev.sibyl.models.arphmm.Cmapss;
@@ -19,6 +20,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.function.Consumer;
 
 /**
  * Trains a {@link CnnRul} on run-to-failure C-MAPSS units (see {@link CnnRul} for the papers).
@@ -27,10 +29,10 @@ import java.util.Random;
  * input columns are the informative sensors of {@link HealthIndicators} (non-constant, |correlation
  * with the degradation target| at least 0.2; the usual 14 on FD001), fitted on the training units;
  * (3) min-max ranges from the training units; (4) one window per cycle from the W-th on, target
- * {@code min(RUL, cap) / cap}; (5) Adam on the MSE, shuffled batches, the learning rate halved each
+ * {@code min(RUL, cap) / cap}; (5) for each member of the ensemble, Adam on the MSE, shuffled batches, the learning rate halved each
  * time the validation RMSE has not improved for {@code patience / 2} epochs, early stopping after
  * {@code patience}; the best epoch's weights are kept; (6) the interval's residual quantiles (10th
- * and 90th) from the kept network's errors on every validation window.
+ * and 90th) from the ensemble's errors on every validation window.
  *
  * <p>Initial weights and biases are uniform in {@code +-1/sqrt(fan_in)} (PyTorch's default for
  * {@code nn.Conv1d} and {@code nn.Linear}), drawn from the seed in Java. Parameters live in one
@@ -54,10 +56,13 @@ public final class CnnRulTrainer {
    * @param batchSize windows per batch, at least 1
    * @param learningRate initial Adam learning rate, positive
    * @param patience epochs without improvement before stopping, at least 2
+   * @param dropout dropout rate on the flattened features during training, in [0, 1)
+   * @param members networks in the ensemble, at least 1; member e uses seed {@code seed + 1000 e}
    * @param seed seed of the initial weights and the shuffling
    */
   public record Options(
-      CnnRul.Config config, int epochs, int batchSize, double learningRate, int patience, long seed) {
+      CnnRul.Config config, int epochs, int batchSize, double learningRate, int patience,
+      double dropout, int members, long seed) {
 
     /**
      * Validates the settings.
@@ -80,16 +85,22 @@ public final class CnnRulTrainer {
       if (patience < 2) {
         throw new IllegalArgumentException("patience must be >= 2, got " + patience);
       }
+      if (members < 1) {
+        throw new IllegalArgumentException("members must be >= 1, got " + members);
+      }
+      if (!(dropout >= 0 && dropout < 1)) {
+        throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropout);
+      }
     }
 
     /**
-     * The defaults: {@link CnnRul.Config#defaults()}, 60 epochs, batch 256, learning rate 0.001
-     * (Li et al.), patience 10, seed 2018.
+     * The defaults: {@link CnnRul.Config#defaults()}, at most 60 epochs, batch 128, learning rate
+     * 0.001 (Li et al.), patience 10, dropout 0.2, 3 members, seed 2018.
      *
      * @return the default options
      */
     public static Options defaults() {
-      return new Options(CnnRul.Config.defaults(), 60, 256, 1e-3, 10, 2018L);
+      return new Options(CnnRul.Config.defaults(), 60, 128, 1e-3, 10, 0.2, 3, 2018L);
     }
   }
 
@@ -97,10 +108,10 @@ public final class CnnRulTrainer {
    * The outcome of training.
    *
    * @param model the kept network
-   * @param validationRmse RMSE (cycles, capped truth) of the kept network over every validation
-   *     window
-   * @param bestEpoch the kept epoch, 1-based
-   * @param epochsRun epochs run
+   * @param validationRmse RMSE (cycles, capped truth) of the ensemble over every validation window
+   * @param memberValidationRmse the same for each member alone, shape (members)
+   * @param bestEpochs each member's kept epoch, 1-based, shape (members)
+   * @param epochsRun epochs run, all members together
    * @param trainWindows number of training windows
    * @param validationWindows number of validation windows
    * @param seconds wall-clock time
@@ -108,7 +119,8 @@ public final class CnnRulTrainer {
   public record Result(
       CnnRul model,
       double validationRmse,
-      int bestEpoch,
+      double[] memberValidationRmse,
+      int[] bestEpochs,
       int epochsRun,
       int trainWindows,
       int validationWindows,
@@ -129,12 +141,15 @@ public final class CnnRulTrainer {
    *
    * @param units run-to-failure units (each ends at failure); at least 2
    * @param options the settings; not null
-   * @param listener progress; not null
-   * @return the kept network and its figures
+   * @param listener per-batch and per-epoch progress of each member; not null
+   * @param progress one line per member; not null
+   * @return the kept networks and their figures
    * @throws IllegalArgumentException when fewer than 2 units are given or no unit has a full window
    * @throws IllegalStateException when the validation loss is never finite
    */
-  public static Result train(List<Cmapss.Unit> units, Options options, TrainingListener listener) {
+  public static Result train(
+      List<Cmapss.Unit> units, Options options, TrainingListener listener,
+      Consumer<String> progress) {
     long start = System.nanoTime();
     if (units.size() < 2) {
       throw new IllegalArgumentException("need at least 2 run-to-failure units, got " + units.size());
@@ -172,9 +187,49 @@ public final class CnnRulTrainer {
       throw new IllegalArgumentException(
           "no full " + cfg.window() + "-cycle window in the training or validation units");
     }
-    // 5. Adam with plateau halving and early stopping
-    CnnRul initial = initial(cfg, columns, min, max, options.seed());
-    Random shuffle = new Random(options.seed() + 1);
+    // 5. Each member: Adam with plateau halving and early stopping
+    List<CnnRul.Weights> members = new ArrayList<>();
+    double[] memberRmse = new double[options.members()];
+    int[] bestEpochs = new int[options.members()];
+    int epochsRun = 0;
+    for (int e = 0; e < options.members(); e++) {
+      long seed = options.seed() + 1000L * e;
+      CnnRul initial = initial(cfg, columns, min, max, seed);
+      Member m = trainMember(initial, train, val, options, seed, listener);
+      members.add(m.weights());
+      memberRmse[e] = m.rmse();
+      bestEpochs[e] = m.bestEpoch();
+      epochsRun += m.epochsRun();
+      progress.accept(String.format(java.util.Locale.ROOT,
+          "cnn-rul member %d/%d: validation RMSE %.2f (epoch %d of %d)", e + 1, options.members(),
+          m.rmse(), m.bestEpoch(), m.epochsRun()));
+    }
+    // 6. Interval from the kept network's validation residuals (truth - prediction), cycles
+    CnnRul kept =
+        new CnnRul(cfg, "1", columns, min, max, members, 0, 0, UPPER_QUANTILE - LOWER_QUANTILE);
+    double[] residuals = new double[val.size()];
+    double squares = 0;
+    for (int i = 0; i < val.size(); i++) {
+      float[][] x = slice(val, i, f, cfg.window());
+      residuals[i] = val.target()[i] * cfg.rulCap() - kept.forward(x);
+      squares += residuals[i] * residuals[i];
+    }
+    Arrays.sort(residuals);
+    CnnRul model = new CnnRul(cfg, "1", columns, min, max, members,
+        quantile(residuals, LOWER_QUANTILE), quantile(residuals, UPPER_QUANTILE),
+        UPPER_QUANTILE - LOWER_QUANTILE);
+    return new Result(model, Math.sqrt(squares / val.size()), memberRmse, bestEpochs, epochsRun,
+        train.size(), val.size(), (System.nanoTime() - start) / 1e9);
+  }
+
+  /** One trained member: the kept weights and its figures. */
+  private record Member(CnnRul.Weights weights, double rmse, int bestEpoch, int epochsRun) {}
+
+  private static Member trainMember(CnnRul initial, Windows train, Windows val, Options options,
+      long seed, TrainingListener listener) {
+    CnnRul.Config cfg = initial.config();
+    int f = initial.inputColumns().size();
+    Random shuffle = new Random(seed + 1);
     EarlyStopping stopping = new EarlyStopping(options.patience());
     CnnRul.Weights best = null;
     int epochsRun = 0;
@@ -185,7 +240,8 @@ public final class CnnRulTrainer {
       Adam adam = new Adam(manager, p.all());
       for (int epoch = 1; epoch <= options.epochs(); epoch++) {
         epochsRun = epoch;
-        int[][] batches = Batches.shuffled(train.size(), Math.min(options.batchSize(), train.size()), shuffle);
+        int[][] batches =
+            Batches.shuffled(train.size(), Math.min(options.batchSize(), train.size()), shuffle);
         listener.onEpochStart(epoch, options.epochs(), batches.length);
         double lossSum = 0;
         for (int b = 0; b < batches.length; b++) {
@@ -195,7 +251,7 @@ public final class CnnRulTrainer {
             NDArray x = manager.create(xy[0], new Shape(batches[b].length, f, cfg.window())); // (B, F, W)
             NDArray y = manager.create(xy[1], new Shape(batches[b].length)); // (B)
             try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-              NDArray mse = forward(x, p, cfg).sub(y).square().mean();
+              NDArray mse = forward(x, p, cfg, options.dropout()).sub(y).square().mean();
               collector.backward(mse);
               loss = mse.getFloat();
             }
@@ -224,19 +280,7 @@ public final class CnnRulTrainer {
       throw new IllegalStateException(
           "cnn-rul validation loss was never finite (diverged); lower the learning rate");
     }
-    // 6. Interval from the kept network's validation residuals (truth - prediction), cycles
-    CnnRul kept = new CnnRul(cfg, "1", columns, min, max, best, 0, 0, UPPER_QUANTILE - LOWER_QUANTILE);
-    double[] residuals = new double[val.size()];
-    for (int i = 0; i < val.size(); i++) {
-      float[][] x = slice(val, i, f, cfg.window());
-      residuals[i] = val.target()[i] * cfg.rulCap() - kept.forward(x);
-    }
-    Arrays.sort(residuals);
-    CnnRul model = new CnnRul(cfg, "1", columns, min, max, best,
-        quantile(residuals, LOWER_QUANTILE), quantile(residuals, UPPER_QUANTILE),
-        UPPER_QUANTILE - LOWER_QUANTILE);
-    return new Result(model, stopping.best(), stopping.bestEpoch(), epochsRun, train.size(),
-        val.size(), (System.nanoTime() - start) / 1e9);
+    return new Member(best, stopping.best(), stopping.bestEpoch(), epochsRun);
   }
 
   /** The DJL parameters (with gradients) of the network. */
@@ -245,7 +289,7 @@ public final class CnnRulTrainer {
 
     static Params of(NDManager manager, CnnRul m) {
       CnnRul.Config c = m.config();
-      CnnRul.Weights w = m.weights();
+      CnnRul.Weights w = m.members().get(0);
       int f = m.inputColumns().size();
       NDArray[] cw = new NDArray[CnnRul.Config.CONVOLUTIONS];
       NDArray[] cb = new NDArray[CnnRul.Config.CONVOLUTIONS];
@@ -288,9 +332,11 @@ public final class CnnRulTrainer {
    * The forward pass on a batch, as {@link CnnRul#forward} (before the cap and clipping).
    *
    * @param x scaled windows (B, F, W)
+   * @param dropout training-time dropout on the flattened features (inverted: no scaling at
+   *     inference), 0 for none
    * @return scaled RUL (B)
    */
-  private static NDArray forward(NDArray x, Params p, CnnRul.Config c) {
+  private static NDArray forward(NDArray x, Params p, CnnRul.Config c, double dropout) {
     long b = x.getShape().get(0);
     Shape one = new Shape(1);
     Shape pad = new Shape(c.kernel() / 2);
@@ -301,7 +347,11 @@ public final class CnnRulTrainer {
       h = Activation.relu(conv.singletonOrThrow());
     }
     // 2-3. Flatten (B, C*W), dense + ReLU (B, D), output (B)
-    h = Activation.relu(h.reshape(b, -1).matMul(p.denseW().transpose()).add(p.denseB()));
+    h = h.reshape(b, -1);
+    if (dropout > 0) {
+      h = Dropout.dropout(h, (float) dropout, true).singletonOrThrow();
+    }
+    h = Activation.relu(h.matMul(p.denseW().transpose()).add(p.denseB()));
     return h.matMul(p.outW()).reshape(b).add(p.outB());
   }
 
@@ -317,7 +367,7 @@ public final class CnnRulTrainer {
       try (NDScope scope = new NDScope()) {
         float[][] xy = gather(w, idx, f, c.window());
         NDArray x = manager.create(xy[0], new Shape(count, f, c.window()));
-        System.arraycopy(forward(x, p, c).toFloatArray(), 0, out, first, count);
+        System.arraycopy(forward(x, p, c, 0).toFloatArray(), 0, out, first, count);
       }
     }
     return out;
@@ -426,7 +476,8 @@ public final class CnnRulTrainer {
     CnnRul.Weights w = new CnnRul.Weights(cw, cb,
         uniform(random, config.hidden() * flat, dense), uniform(random, config.hidden(), dense),
         uniform(random, config.hidden(), out), uniform(random, 1, out));
-    return new CnnRul(config, "1", columns, min, max, w, 0, 0, UPPER_QUANTILE - LOWER_QUANTILE);
+    return new CnnRul(
+        config, "1", columns, min, max, List.of(w), 0, 0, UPPER_QUANTILE - LOWER_QUANTILE);
   }
 
   private static float[] uniform(Random random, int n, float bound) {

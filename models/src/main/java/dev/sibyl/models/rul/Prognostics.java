@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -47,7 +48,8 @@ public final class Prognostics {
 
   /** CNN hyperparameters, with {@link CnnRulTrainer.Options#defaults()} as defaults. */
   public static final List<String> CNN_KEYS =
-      List.of("window", "filters", "kernel", "hidden", "epochs", "batch.size", "lr", "patience");
+      List.of("window", "filters", "kernel", "hidden", "epochs", "batch.size", "lr", "patience",
+          "dropout", "members");
 
   /**
    * A loaded artifact.
@@ -217,7 +219,7 @@ public final class Prognostics {
       case ArphmmPrognostic.FAMILY:
         return trainArphmm(units, hyperparameters, seed, progress);
       case CnnRul.FAMILY:
-        return trainCnn(units, hyperparameters, seed, listener);
+        return trainCnn(units, hyperparameters, seed, listener, progress);
       default:
         throw new IllegalArgumentException(
             "unknown prognostic family '" + family + "' (known: " + FAMILIES + ")");
@@ -250,8 +252,8 @@ public final class Prognostics {
     return new Trained(t.model(), used, t.validationRmse(), t.seconds());
   }
 
-  private static Trained trainCnn(
-      List<Cmapss.Unit> units, Map<String, String> hp, long seed, TrainingListener listener) {
+  private static Trained trainCnn(List<Cmapss.Unit> units, Map<String, String> hp, long seed,
+      TrainingListener listener, Consumer<String> progress) {
     checkKeys(CnnRul.FAMILY, hp, CNN_KEYS);
     CnnRulTrainer.Options d = CnnRulTrainer.Options.defaults();
     CnnRul.Config dc = d.config();
@@ -261,23 +263,17 @@ public final class Prognostics {
         hp.containsKey("kernel") ? integer("kernel", hp.get("kernel"), 1) : dc.kernel(),
         hp.containsKey("hidden") ? integer("hidden", hp.get("hidden"), 1) : dc.hidden(),
         dc.rulCap());
-    double lr = d.learningRate();
-    if (hp.containsKey("lr")) {
-      try {
-        lr = Double.parseDouble(hp.get("lr").trim());
-      } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("cnn-rul hyperparameter 'lr' must be a number, got '"
-            + hp.get("lr") + "'");
-      }
-    }
+    double lr = hp.containsKey("lr") ? number("lr", hp.get("lr")) : d.learningRate();
     CnnRulTrainer.Options options = new CnnRulTrainer.Options(config,
         hp.containsKey("epochs") ? integer("epochs", hp.get("epochs"), 1) : d.epochs(),
         hp.containsKey("batch.size") ? integer("batch.size", hp.get("batch.size"), 1)
             : d.batchSize(),
         lr,
         hp.containsKey("patience") ? integer("patience", hp.get("patience"), 2) : d.patience(),
+        hp.containsKey("dropout") ? number("dropout", hp.get("dropout")) : d.dropout(),
+        hp.containsKey("members") ? integer("members", hp.get("members"), 1) : d.members(),
         seed);
-    CnnRulTrainer.Result r = CnnRulTrainer.train(units, options, listener);
+    CnnRulTrainer.Result r = CnnRulTrainer.train(units, options, listener, progress);
     Map<String, String> used = new LinkedHashMap<>();
     used.put("window", Integer.toString(config.window()));
     used.put("filters", Integer.toString(config.filters()));
@@ -287,10 +283,15 @@ public final class Prognostics {
     used.put("batch.size", Integer.toString(options.batchSize()));
     used.put("lr", Double.toString(options.learningRate()));
     used.put("patience", Integer.toString(options.patience()));
-    used.put("best.epoch", Integer.toString(r.bestEpoch()));
+    used.put("dropout", Double.toString(options.dropout()));
+    used.put("members", Integer.toString(options.members()));
+    used.put("best.epochs", Arrays.toString(r.bestEpochs()).replaceAll("[\\[\\] ]", ""));
     used.put("epochs.run", Integer.toString(r.epochsRun()));
     Map<String, Double> metrics = new LinkedHashMap<>();
     metrics.put("rmse", r.validationRmse());
+    for (int e = 0; e < r.memberValidationRmse().length; e++) {
+      metrics.put("member" + e + ".rmse", r.memberValidationRmse()[e]);
+    }
     metrics.put("residual.lower", r.model().residualLower());
     metrics.put("residual.upper", r.model().residualUpper());
     return new Trained(r.model(), used, metrics, r.seconds());
@@ -302,6 +303,15 @@ public final class Prognostics {
         throw new IllegalArgumentException(
             "unknown " + family + " hyperparameter '" + key + "'; known: " + known);
       }
+    }
+  }
+
+  private static double number(String key, String raw) {
+    try {
+      return Double.parseDouble(raw.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(
+          "hyperparameter '" + key + "' must be a number, got '" + raw + "'");
     }
   }
 
