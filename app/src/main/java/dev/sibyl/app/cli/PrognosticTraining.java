@@ -134,11 +134,11 @@ final class PrognosticTraining {
     return family.equals("arphmm") ? "states=10" : "epochs=60";
   }
 
-  /** One line per epoch on stderr with the validation RMSE (cycles) and an ETA. */
+  /** One line per epoch on stderr with the validation RMSE (cycles) and the member's ETA. */
   private static final class Progress implements TrainingListener {
 
     private final PrintWriter err;
-    private final long start = System.nanoTime();
+    private long start;
     private int epochs;
 
     Progress(PrintWriter err) {
@@ -147,6 +147,10 @@ final class PrognosticTraining {
 
     @Override
     public void onEpochStart(int epoch, int epochs, int batches) {
+      // each ensemble member starts again at epoch 1: the ETA is the member's
+      if (epoch == 1) {
+        start = System.nanoTime();
+      }
       this.epochs = epochs;
     }
 

@@ -10,6 +10,8 @@ import dev.sibyl.models.arphmm.Cmapss;
 import dev.sibyl.models.artifact.ArtifactException;
 import dev.sibyl.models.artifact.Artifacts;
 import dev.sibyl.models.artifact.Manifest;
+import dev.sibyl.models.runtime.DeviceConfig;
+import dev.sibyl.models.runtime.ModelRuntime;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -52,6 +54,8 @@ class CnnRulTest {
 
   @BeforeAll
   static void train() {
+    // one intra-op thread: on a busy 2-core machine more threads made this training 10x slower
+    ModelRuntime.start(new DeviceConfig(DeviceConfig.DEVICE_DEFAULT, 1, 1));
     units = synthetic(10, 3);
     trained = CnnRulTrainer.train(units,
         new CnnRulTrainer.Options(SMALL, 8, 64, 0.01, 6, 0.0, 1, 5), new TrainingListener() {},
@@ -91,6 +95,21 @@ class CnnRulTest {
     assertThat(n).isEqualTo(trained.validationWindows());
     assertThat(Math.sqrt(s / n)).isCloseTo(trained.memberValidationRmse()[0], within(1e-3));
     assertThat(trained.validationRmse()).isCloseTo(trained.memberValidationRmse()[0], within(1e-3));
+  }
+
+  @Test
+  void anEnsembleAveragesItsMembersRawOutputs() {
+    CnnRul one = trained.model();
+    CnnRul other = CnnRulTrainer.initial(SMALL, one.inputColumns(), one.min(), one.max(), 99);
+    CnnRul.Weights a = one.members().get(0);
+    CnnRul.Weights b = other.members().get(0);
+    CnnRul both = new CnnRul(SMALL, "1", one.inputColumns(), one.min(), one.max(), List.of(a, b),
+        0, 0, 0.8);
+    for (Cmapss.Unit u : units) {
+      float[][] x = one.window(Cmapss.columns(u, one.inputColumns()));
+      double mean = 125 * (one.forward(a, x) + one.forward(b, x)) / 2;
+      assertThat(both.forward(x)).isCloseTo(Math.min(125, Math.max(0, mean)), within(1e-9));
+    }
   }
 
   @Test
