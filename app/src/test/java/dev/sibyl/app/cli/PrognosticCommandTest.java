@@ -100,7 +100,7 @@ class PrognosticCommandTest {
   void trainsAndEvaluatesTheCnnControl() throws Exception {
     Path art = dir.resolve("cnn");
     assertThat(run("train", "--model", "cnn-rul", "--data", train.toString(), "--hp", "epochs=3",
-        "--hp", "filters=4", "--hp", "hidden=8", "--hp", "lr=0.005", "--hp", "dropout=0", "--out", art.toString()))
+        "--hp", "filters=4", "--hp", "hidden=8", "--hp", "lr=0.005", "--hp", "dropout=0", "--hp", "members=1", "--out", art.toString()))
         .as(err.toString()).isEqualTo(0);
     assertThat(err.toString()).contains("epoch 1/3");
     JsonNode manifest = new ObjectMapper().readTree(art.resolve("manifest.json").toFile());
