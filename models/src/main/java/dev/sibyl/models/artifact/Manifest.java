@@ -13,7 +13,8 @@ import java.util.Objects;
  * @param hyperparameters the family's settings, verbatim; not null
  * @param lookback L
  * @param horizon H
- * @param trainingDataFingerprint SHA-256 (hex) of the scaled training rows; not null
+ * @param trainingDataFingerprint SHA-256 (hex) of the scaled training rows (a prognostic's: of the
+ *     training file's bytes); not null
  * @param validationMetrics metrics of the kept checkpoint on the validation split; not null
  * @param trainSeconds wall time of training (an addition to the required fields, for reports)
  * @param dataset the training data's name (the file name); not null

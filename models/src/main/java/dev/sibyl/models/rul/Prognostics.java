@@ -28,7 +28,9 @@ import java.util.function.Consumer;
  * <p>The entry point for a streaming operator is {@link #load}: it reads an artifact directory
  * written by {@code sibyl train --model arphmm|cnn-rul} and returns a thread-safe model whose
  * {@link Prognostic#inputColumns()} name the raw C-MAPSS columns ({@code s2}, {@code s3}, ...) each
- * row of {@link Prognostic#assess} must hold.
+ * row of {@link Prognostic#assess} must hold. Per call, the ARPHMM replays the unit's whole history
+ * through its filter (cost linear in the cycles so far); the CNN reads only its last 30 rows, so a
+ * caller may keep just those.
  *
  * <p>An artifact is a directory with {@code manifest.json} ({@link Artifacts}, kind {@code
  * prognostic}, with the input columns) and the family's files: {@value
