@@ -90,6 +90,9 @@ final class PrognosticTraining {
             + family + " takes --hp KEY=VALUE (e.g. " + example(family) + ")");
       }
     }
+    if (threads < 1) {
+      throw new ParameterException(cl, "--threads must be positive, got " + threads);
+    }
     if (!isCmapss(data)) {
       throw new ParameterException(cl, "--data: " + family
           + " trains on a C-MAPSS file (train_FD00x.txt, 26 numeric columns), got " + data);
