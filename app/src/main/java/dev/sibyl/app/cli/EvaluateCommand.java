@@ -54,8 +54,11 @@ public final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--data", required = true, paramLabel = "CSV", description = "Data file.")
   private Path data;
 
-  @Option(names = "--horizons", required = true, split = ",", paramLabel = "H", description = "Horizons, comma-separated, e.g. 96,192,336,720.")
+  @Option(names = "--horizons", split = ",", paramLabel = "H", description = "Horizons, comma-separated, e.g. 96,192,336,720 (forecasters: required).")
   private List<Integer> horizons;
+
+  @Option(names = "--rul", paramLabel = "FILE", description = "True RULs (RUL_FD00x.txt) for a prognostic artifact (arphmm, cnn-rul) on a C-MAPSS test file.")
+  private Path rul;
 
   @Option(names = "--protocol", paramLabel = "ett|csv", description = "Split protocol (default: ett for ETT*.csv files, csv otherwise).")
   private String protocol;
@@ -68,6 +71,16 @@ public final class EvaluateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    // 0. A prognostic artifact on C-MAPSS: its own protocol
+    if (rul != null) {
+      if (!Files.isRegularFile(data)) {
+        throw new ParameterException(spec.commandLine(), "--data: no such file: " + data);
+      }
+      return PrognosticEvaluation.run(spec.commandLine(), artifacts, data, rul, report);
+    }
+    if (horizons == null) {
+      throw new ParameterException(spec.commandLine(), "--horizons is required for forecasters (a prognostic artifact takes --rul instead)");
+    }
     // 1. Options
     if (artifacts.isEmpty() == (baseline == null)) {
       throw new ParameterException(spec.commandLine(), "give either --artifact (one or more) or --model seasonal-naive");

@@ -11,6 +11,7 @@ import dev.sibyl.models.artifact.Manifest;
 import dev.sibyl.models.eval.Harness;
 import dev.sibyl.models.eval.Protocol;
 import dev.sibyl.models.eval.Table;
+import dev.sibyl.models.rul.Prognostics;
 import dev.sibyl.models.runtime.DeviceConfig;
 import dev.sibyl.models.runtime.ModelRuntime;
 import java.io.PrintWriter;
@@ -46,11 +47,11 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--data", required = true, paramLabel = "CSV", description = "Training data: header, optional date column, numeric channels.")
   private Path data;
 
-  @Option(names = "--lookback", required = true, paramLabel = "L", description = "Lookback window length.")
-  private int lookback;
+  @Option(names = "--lookback", paramLabel = "L", description = "Lookback window length (forecasters: required).")
+  private Integer lookback;
 
-  @Option(names = "--horizon", required = true, paramLabel = "H", description = "Forecast horizon the model is trained for.")
-  private int horizon;
+  @Option(names = "--horizon", paramLabel = "H", description = "Forecast horizon the model is trained for (forecasters: required).")
+  private Integer horizon;
 
   @Option(names = "--epochs", paramLabel = "E", defaultValue = "10", description = "Most epochs (default ${DEFAULT-VALUE}).")
   private int epochs;
@@ -84,6 +85,16 @@ public final class TrainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    // 0. Prognostic families (arphmm, cnn-rul) train on C-MAPSS files, without windows
+    if (Prognostics.contains(model)) {
+      if (!Files.isRegularFile(data)) {
+        throw new ParameterException(spec.commandLine(), "--data: no such file: " + data);
+      }
+      return PrognosticTraining.run(spec.commandLine(), model, data, hyperparameters, seed, threads, out);
+    }
+    if (lookback == null || horizon == null) {
+      throw new ParameterException(spec.commandLine(), "--lookback and --horizon are required for forecaster families (" + model + ")");
+    }
     // 1. Options
     if (lookback < 1 || horizon < 1 || epochs < 1 || batchSize < 1 || patience < 1 || threads < 1) {
       throw new ParameterException(

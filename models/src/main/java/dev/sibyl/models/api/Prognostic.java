@@ -3,9 +3,15 @@ package dev.sibyl.models.api;
 import java.util.List;
 
 /**
- * A health / remaining-useful-life model (ARPHMM and successors): from a unit's history of health
- * indicators to the probabilities of its degradation states and its RUL with an interval.
+ * A health / remaining-useful-life model (ARPHMM and successors): from a unit's history of raw
+ * measurements to the probabilities of its degradation states and its RUL with an interval.
  * Implementations are immutable and thread-safe.
+ *
+ * <p>Inputs are named: {@link #inputColumns()} lists the columns each history row holds, in order
+ * (for C-MAPSS the file's column names, e.g. {@code s2}, {@code s3}; see {@code
+ * dev.sibyl.models.arphmm.Cmapss#COLUMNS}), so that a streaming operator can assemble a row per
+ * cycle from telemetry channels by name and call {@link #assess} with the unit's rows so far.
+ * Trained models are loaded with {@code dev.sibyl.models.rul.Prognostics#load}.
  */
 public interface Prognostic {
 
@@ -15,8 +21,17 @@ public interface Prognostic {
   /** K, the number of degradation states (state 0 healthy, state K - 1 failed). */
   int states();
 
-  /** Number of health indicators each history row must have. */
-  int indicators();
+  /**
+   * The raw columns each history row holds, in order.
+   *
+   * @return the column names; never null or empty
+   */
+  List<String> inputColumns();
+
+  /** Number of values each history row must have: the size of {@link #inputColumns()}. */
+  default int indicators() {
+    return inputColumns().size();
+  }
 
   /**
    * The names of the history row's columns, in row order, so that a streaming operator can build a
@@ -29,8 +44,8 @@ public interface Prognostic {
   /**
    * Assesses one unit.
    *
-   * @param history the unit's health indicators from its first cycle, oldest first; shape
-   *     (cycles, indicators); not null, at least one row
+   * @param history the unit's raw values of {@link #inputColumns()} from its first cycle, oldest
+   *     first; shape (cycles, indicators); not null, at least one row
    * @return the posterior over states at the last cycle and the RUL in cycles
    * @throws IllegalArgumentException when a row has the wrong width or the history is empty
    */

@@ -31,9 +31,10 @@
  * <h2>Prognostics and anomalies</h2>
  *
  * <p>{@link dev.sibyl.models.api.Prognostic} (health state probabilities and remaining useful life
- * from a unit's history of health indicators; ARPHMM) and {@link
- * dev.sibyl.models.api.AnomalyDetector} (scores observations against calibrated forecast intervals,
- * with per-series state the caller owns) are interfaces only; their implementations come later.
+ * from a unit's history of raw, named measurements; the ARPHMM and the CNN control, trained by
+ * {@code sibyl train --model arphmm|cnn-rul} and loaded with {@code
+ * dev.sibyl.models.rul.Prognostics#load}) and {@link dev.sibyl.models.api.AnomalyDetector} (scores
+ * observations against calibrated forecast intervals, with per-series state the caller owns).
  *
  * <h2>Choices</h2>
  *

@@ -135,6 +135,24 @@ public final class ArphmmRul {
   }
 
   /**
+   * The estimation settings.
+   *
+   * @return the options
+   */
+  public Options options() {
+    return options;
+  }
+
+  /**
+   * The fitted model the estimates come from.
+   *
+   * @return the model
+   */
+  public Arphmm model() {
+    return model;
+  }
+
+  /**
    * RUL by the chosen method.
    *
    * @param method the estimator, never null

@@ -19,10 +19,73 @@ public final class Cmapss {
   /** Number of sensor columns. */
   public static final int SENSORS = 21;
 
-  private static final int COLUMNS = 26;
+  /**
+   * The column names of a train or test file, in file order: {@code unit}, {@code cycle}, {@code
+   * setting1..3}, {@code s1..s21}.
+   */
+  public static final List<String> COLUMNS = columnNames();
+
+  private static final int WIDTH = 26;
   private static final int FIRST_SENSOR = 5;
 
   private Cmapss() {}
+
+  private static List<String> columnNames() {
+    List<String> names = new ArrayList<>(List.of("unit", "cycle", "setting1", "setting2", "setting3"));
+    for (int j = 0; j < SENSORS; j++) {
+      names.add(sensorName(j));
+    }
+    return List.copyOf(names);
+  }
+
+  /**
+   * The column name of a sensor.
+   *
+   * @param sensor 0-based sensor index, in [0, 21)
+   * @return {@code s1} .. {@code s21}
+   * @throws IllegalArgumentException when the index is out of range
+   */
+  public static String sensorName(int sensor) {
+    if (sensor < 0 || sensor >= SENSORS) {
+      throw new IllegalArgumentException("sensor must be in [0, " + SENSORS + "), got " + sensor);
+    }
+    return "s" + (sensor + 1);
+  }
+
+  /**
+   * The sensor index of a column name.
+   *
+   * @param column {@code s1} .. {@code s21}
+   * @return the 0-based sensor index
+   * @throws IllegalArgumentException when the name is not a sensor column
+   */
+  public static int sensorIndex(String column) {
+    for (int j = 0; j < SENSORS; j++) {
+      if (sensorName(j).equals(column)) {
+        return j;
+      }
+    }
+    throw new IllegalArgumentException("not a C-MAPSS sensor column: '" + column + "' (s1..s21)");
+  }
+
+  /**
+   * The given sensor columns of a unit's history.
+   *
+   * @param unit the unit; not null
+   * @param columns sensor column names ({@code s1} .. {@code s21}); not null
+   * @return shape (cycles, columns)
+   * @throws IllegalArgumentException when a name is not a sensor column
+   */
+  public static double[][] columns(Unit unit, List<String> columns) {
+    int[] idx = columns.stream().mapToInt(Cmapss::sensorIndex).toArray();
+    double[][] out = new double[unit.cycles()][idx.length]; // (cycles, columns)
+    for (int t = 0; t < unit.cycles(); t++) {
+      for (int j = 0; j < idx.length; j++) {
+        out[t][j] = unit.sensors()[t][idx[j]];
+      }
+    }
+    return out;
+  }
 
   /**
    * One engine's history.
@@ -78,9 +141,9 @@ public final class Cmapss {
         continue;
       }
       String[] cols = line.split("\\s+");
-      if (cols.length != COLUMNS) {
+      if (cols.length != WIDTH) {
         throw new IllegalArgumentException(
-            file.getFileName() + " line " + (i + 1) + ": expected " + COLUMNS + " columns, got "
+            file.getFileName() + " line " + (i + 1) + ": expected " + WIDTH + " columns, got "
                 + cols.length);
       }
       int id = Integer.parseInt(cols[0]);

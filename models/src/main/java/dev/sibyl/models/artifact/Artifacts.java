@@ -13,8 +13,10 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -26,8 +28,12 @@ import java.util.Objects;
  * {@code trainingDataFingerprint} (SHA-256 hex of the scaled training rows), {@code
  * validationMetrics} (string to number), {@code trainSeconds}, {@code dataset}, {@code createdAt}
  * (ISO-8601 instant). Weight files are the family's (DJL {@code NDList} encoding for the controls).
- * Loading checks, in order: the manifest exists and parses, the format version is known, the
- * required fields are present, the family is registered; each failure is an {@link
+ * A prognostic model's manifest adds {@code kind} = {@code "prognostic"} and {@code inputColumns}
+ * (array of strings), and its {@code lookback} (cycles the model reads, 0 for the whole history) and
+ * {@code horizon} (0) are not checked; a manifest without {@code kind} is a forecaster's (the same
+ * format version: the fields are additive). Loading checks, in order: the manifest exists and parses, the format version is known, the
+ * required fields are present, a forecaster's family is registered (a prognostic's is checked by
+ * {@code dev.sibyl.models.rul.Prognostics}); each failure is an {@link
  * ArtifactException} naming the path and the problem.
  */
 public final class Artifacts {
@@ -83,6 +89,18 @@ public final class Artifacts {
     }
     Files.createDirectories(directory);
     ModelRegistry.family(model.family()).saveWeights(model, directory);
+    writeManifest(directory, manifest);
+  }
+
+  /**
+   * Writes {@code manifest.json} into an existing artifact directory. Call it after the weight
+   * files: a directory with a manifest is complete.
+   *
+   * @param directory the artifact directory; not null
+   * @param manifest the manifest; not null
+   * @throws IOException when the file cannot be written
+   */
+  public static void writeManifest(Path directory, Manifest manifest) throws IOException {
     ObjectNode root = JSON.createObjectNode();
     root.put("formatVersion", manifest.formatVersion());
     root.put("family", manifest.family());
@@ -96,6 +114,10 @@ public final class Artifacts {
     root.put("trainSeconds", manifest.trainSeconds());
     root.put("dataset", manifest.dataset());
     root.put("createdAt", manifest.createdAt());
+    if (manifest.prognostic()) {
+      root.put("kind", manifest.kind());
+      root.set("inputColumns", JSON.valueToTree(manifest.inputColumns()));
+    }
     JSON.writeValue(directory.resolve(MANIFEST).toFile(), root);
   }
 
@@ -146,7 +168,12 @@ public final class Artifacts {
     }
     // 3. Fields
     String family = text(file, root, "family");
-    if (!ModelRegistry.contains(family)) {
+    String kind = root.path("kind").asText(Manifest.KIND_FORECASTER);
+    if (!Manifest.KIND_FORECASTER.equals(kind) && !Manifest.KIND_PROGNOSTIC.equals(kind)) {
+      throw new ArtifactException(file, "corrupt manifest: unknown kind '" + kind + "'", null);
+    }
+    boolean prognostic = Manifest.KIND_PROGNOSTIC.equals(kind);
+    if (!prognostic && !ModelRegistry.contains(family)) {
       throw new ArtifactException(
           file,
           "family '" + family + "' is not registered (registered: " + ModelRegistry.names() + ")",
@@ -164,18 +191,29 @@ public final class Artifacts {
       Map.Entry<String, JsonNode> e = it.next();
       metrics.put(e.getKey(), e.getValue().asDouble());
     }
+    List<String> columns = new ArrayList<>();
+    if (prognostic) {
+      JsonNode cols = root.get("inputColumns");
+      if (cols == null || !cols.isArray() || cols.isEmpty()) {
+        throw new ArtifactException(
+            file, "corrupt manifest: field 'inputColumns' missing or not a non-empty array", null);
+      }
+      cols.forEach(c -> columns.add(c.asText()));
+    }
     return new Manifest(
         FORMAT_VERSION,
         family,
         text(file, root, "version"),
         hyperparameters,
-        positive(file, root, "lookback"),
-        positive(file, root, "horizon"),
+        prognostic ? root.path("lookback").asInt(0) : positive(file, root, "lookback"),
+        prognostic ? root.path("horizon").asInt(0) : positive(file, root, "horizon"),
         text(file, root, "trainingDataFingerprint"),
         metrics,
         root.path("trainSeconds").asDouble(0),
         root.path("dataset").asText(""),
-        text(file, root, "createdAt"));
+        text(file, root, "createdAt"),
+        kind,
+        columns);
   }
 
   /**
@@ -187,6 +225,10 @@ public final class Artifacts {
    */
   public static Loaded load(Path directory) throws ArtifactException {
     Manifest manifest = readManifest(directory);
+    if (manifest.prognostic()) {
+      throw new ArtifactException(directory, "holds a prognostic model (" + manifest.family()
+          + "), not a forecaster: load it with Prognostics.load", null);
+    }
     ModelFamily family = ModelRegistry.family(manifest.family());
     try {
       WindowModel model =
