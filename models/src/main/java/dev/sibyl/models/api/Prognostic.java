@@ -34,14 +34,6 @@ public interface Prognostic {
   }
 
   /**
-   * The names of the history row's columns, in row order, so that a streaming operator can build a
-   * row from telemetry channels by name (for C-MAPSS: {@code setting1..3}, {@code s1..s21}).
-   *
-   * @return {@link #indicators()} distinct names; unmodifiable
-   */
-  List<String> inputColumns();
-
-  /**
    * Assesses one unit.
    *
    * @param history the unit's raw values of {@link #inputColumns()} from its first cycle, oldest
