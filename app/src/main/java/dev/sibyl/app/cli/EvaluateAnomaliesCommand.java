@@ -212,6 +212,10 @@ public final class EvaluateAnomaliesCommand implements Callable<Integer> {
 
   /** The season of a file: the option's number, or one day at the file's median step when it fits. */
   private int season(NabCorpus.Series s) {
+    if (detector.equals(OnsetDetector.NAME)) {
+      // the onset detector finds its own daily season; 1 when it has none, as for the others
+      return Math.max(1, OnsetDetector.seasonOf(s.millis(), OnsetConfig.defaults().withWindow(window)));
+    }
     if (!seasonLength.equals("day")) {
       return Integer.parseInt(seasonLength);
     }

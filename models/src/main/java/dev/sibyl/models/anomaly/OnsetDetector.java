@@ -45,6 +45,25 @@ public final class OnsetDetector implements StreamingDetector<OnsetDetector.Stat
     return config;
   }
 
+  /**
+   * The daily season in rows the detector settles on for a series with these timestamps, as its
+   * state does from the first {@code seasonGaps} gaps.
+   *
+   * @param millis the series' timestamps in epoch milliseconds; not null
+   * @param config the settings; not null
+   * @return the season, 0 when the series is too short to tell, -1 when it has none
+   */
+  public static int seasonOf(long[] millis, OnsetConfig config) {
+    if (millis.length <= config.seasonGaps()) {
+      return 0;
+    }
+    long[] gaps = new long[config.seasonGaps()];
+    for (int i = 0; i < gaps.length; i++) {
+      gaps[i] = millis[i + 1] - millis[i];
+    }
+    return SeasonalDifference.seasonOf(gaps, config.maxSeason());
+  }
+
   @Override
   public State newState() {
     return new State(config);

@@ -112,6 +112,11 @@ class OnsetDetectorTest {
       DETECTOR.update(s, i * 3_600_000L, i);
     }
     assertThat(s.season()).isEqualTo(24);
+    long[] hours = new long[40];
+    for (int i = 0; i < hours.length; i++) {
+      hours[i] = i * 3_600_000L;
+    }
+    assertThat(OnsetDetector.seasonOf(hours, OnsetConfig.defaults())).isEqualTo(24);
     assertThat(SeasonalDifference.seasonOf(new long[] {7_000, 7_000, 7_000}, 300)).isEqualTo(-1);
     // one-minute steps give 1440 rows a day, longer than the ring allows
     assertThat(SeasonalDifference.seasonOf(new long[] {60_000, 60_000}, 300)).isEqualTo(-1);
