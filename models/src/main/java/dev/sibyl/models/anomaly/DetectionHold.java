@@ -3,9 +3,10 @@ package dev.sibyl.models.anomaly;
 /**
  * Silences the scores for a while after a detection, so that one anomaly gives one detection at its
  * onset. NAB (Lavin &amp; Ahmad, ICMLA 2015) rewards only the earliest detection in a window and
- * charges every detection outside one; the same suppression is what ARTime (Hill, NAB detector
- * {@code ARTime}, 2022) and Numenta's detectors rely on through their thresholds. Departure: the hold
- * is a fixed number of rows, not scaled by the file's length (a stream has no known length).
+ * charges every detection outside one; NAB's ARTime detector (ARTimeNAB.jl) likewise stops
+ * adapting for a while after a detection ({@code mask_rho_after_anomaly}) to avoid cascades of
+ * detections. Departure: the hold silences the output itself, for a fixed number of rows, not a
+ * number scaled by the file's length (a stream has no known length).
  *
  * <p>Not thread-safe: one per series.
  */
