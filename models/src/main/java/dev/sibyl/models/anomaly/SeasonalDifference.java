@@ -4,11 +4,10 @@ import java.util.Arrays;
 
 /**
  * The z-score of a series' daily seasonal difference {@code d_t = x_t - median(x_{t-s-1}, x_{t-s},
- * x_{t-s+1})} against the
- * rolling mean and deviation of the preceding differences (seasonal differencing as in Box &amp;
- * Jenkins, "Time Series Analysis: Forecasting and Control", 1970, chapter 9). It sees an anomaly
- * that stays inside the series' usual range but breaks its daily shape (a flat stretch, a day
- * shifted up or down), which a z-score of the value alone cannot.
+ * x_{t-s+1})} against the rolling mean and deviation of the preceding differences (seasonal
+ * differencing as in Box &amp; Jenkins, "Time Series Analysis: Forecasting and Control", 1970,
+ * chapter 9). It sees an anomaly that stays inside the series' usual range but breaks its daily
+ * shape (a flat stretch, a day shifted up or down), which a z-score of the value alone cannot.
  *
  * <p>The season s is one day at the series' step, the median of the first {@code seasonGaps}
  * timestamp gaps, fixed once known (no look-ahead: until then the component is silent). The
