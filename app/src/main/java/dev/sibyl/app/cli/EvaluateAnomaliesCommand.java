@@ -9,6 +9,8 @@ import dev.sibyl.models.anomaly.DetectorOutput;
 import dev.sibyl.models.anomaly.ForecastAnomalyDetector;
 import dev.sibyl.models.anomaly.NabCorpus;
 import dev.sibyl.models.anomaly.NabScorer;
+import dev.sibyl.models.anomaly.OnsetConfig;
+import dev.sibyl.models.anomaly.OnsetDetector;
 import dev.sibyl.models.anomaly.StreamingDetector;
 import dev.sibyl.models.anomaly.ZScoreDetector;
 import dev.sibyl.models.api.Forecaster;
@@ -62,7 +64,7 @@ public final class EvaluateAnomaliesCommand implements Callable<Integer> {
   @Option(names = "--results-dir", paramLabel = "DIR", description = "Also write NAB's results layout <detector>/<category>/<detector>_<file>.csv.")
   private Path resultsDir;
 
-  @Option(names = "--detector", defaultValue = "forecast", paramLabel = "forecast|zscore", description = "Detector (default ${DEFAULT-VALUE}).")
+  @Option(names = "--detector", defaultValue = "forecast", paramLabel = "forecast|zscore|onset", description = "Detector (default ${DEFAULT-VALUE}).")
   private String detector;
 
   @Option(names = "--forecaster", defaultValue = "holt-winters", paramLabel = "FAMILY", description = "Forecaster of the forecast detector: holt-winters or seasonal-naive (default ${DEFAULT-VALUE}).")
@@ -74,7 +76,7 @@ public final class EvaluateAnomaliesCommand implements Callable<Integer> {
   @Option(names = "--coverage", defaultValue = "0.9", paramLabel = "P", description = "Nominal coverage of the conformal intervals (default ${DEFAULT-VALUE}).")
   private double coverage;
 
-  @Option(names = "--window", paramLabel = "N", description = "Observations the forecaster sees (default 64) or the z-score's rolling window (default 256).")
+  @Option(names = "--window", paramLabel = "N", description = "Observations the forecaster sees (default 64) or the z-score's and onset's rolling window (default 256).")
   private Integer windowOption;
 
   /** The window in effect: the option, else the detector's default. */
@@ -86,8 +88,8 @@ public final class EvaluateAnomaliesCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     // 1. Options
-    if (!detector.equals(ForecastAnomalyDetector.NAME) && !detector.equals(ZScoreDetector.NAME)) {
-      throw new ParameterException(spec.commandLine(), "--detector must be forecast or zscore, got '" + detector + "'");
+    if (!detector.equals(ForecastAnomalyDetector.NAME) && !detector.equals(ZScoreDetector.NAME) && !detector.equals(OnsetDetector.NAME)) {
+      throw new ParameterException(spec.commandLine(), "--detector must be forecast, zscore or onset, got '" + detector + "'");
     }
     if (!forecaster.equals("holt-winters") && !forecaster.equals("seasonal-naive")) {
       throw new ParameterException(spec.commandLine(), "--forecaster must be holt-winters or seasonal-naive, got '" + forecaster + "'");
@@ -107,7 +109,8 @@ public final class EvaluateAnomaliesCommand implements Callable<Integer> {
     if (!Files.isRegularFile(windows)) {
       throw new ParameterException(spec.commandLine(), "--windows: no such file: " + windows);
     }
-    window = windowOption != null ? windowOption : detector.equals(ZScoreDetector.NAME) ? 256 : DetectorConfig.defaults().window();
+    window = windowOption != null ? windowOption : detector.equals(ZScoreDetector.NAME) ? 256
+        : detector.equals(OnsetDetector.NAME) ? OnsetConfig.defaults().window() : DetectorConfig.defaults().window();
     if (window < 4) {
       throw new ParameterException(spec.commandLine(), "--window must be >= 4, got " + window);
     }
@@ -152,6 +155,8 @@ public final class EvaluateAnomaliesCommand implements Callable<Integer> {
       root.put("forecaster", forecaster);
       root.put("season_length", seasonLength);
       root.putPOJO("config", config);
+    } else if (detector.equals(OnsetDetector.NAME)) {
+      root.putPOJO("config", OnsetConfig.defaults().withWindow(window));
     } else {
       root.put("window", window);
     }
@@ -207,6 +212,10 @@ public final class EvaluateAnomaliesCommand implements Callable<Integer> {
 
   /** The season of a file: the option's number, or one day at the file's median step when it fits. */
   private int season(NabCorpus.Series s) {
+    if (detector.equals(OnsetDetector.NAME)) {
+      // the onset detector finds its own daily season; 1 when it has none, as for the others
+      return Math.max(1, OnsetDetector.seasonOf(s.millis(), OnsetConfig.defaults().withWindow(window)));
+    }
     if (!seasonLength.equals("day")) {
       return Integer.parseInt(seasonLength);
     }
@@ -234,6 +243,8 @@ public final class EvaluateAnomaliesCommand implements Callable<Integer> {
     int warm;
     if (detector.equals(ZScoreDetector.NAME)) {
       warm = stream(new ZScoreDetector(window, Math.min(window, 30), 1.0), s, scores);
+    } else if (detector.equals(OnsetDetector.NAME)) {
+      warm = stream(new OnsetDetector(OnsetConfig.defaults().withWindow(window)), s, scores);
     } else {
       Forecaster f = ForecasterRegistry.create(forecaster, Map.of("season.length", Integer.toString(season)));
       warm = stream(new ForecastAnomalyDetector(f, config), s, scores);

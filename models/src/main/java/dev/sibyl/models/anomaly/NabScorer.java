@@ -27,7 +27,8 @@ import java.util.Objects;
  *       scaledSigmoid(-1)} (so a detection at the window's first row earns exactly A_TP); outside,
  *       after a window ending at R of width W, {@code scaledSigmoid(|R - i| / (W - 1)) * A_FP}, and
  *       before any window {@code -A_FP}. {@code scaledSigmoid(y) = 2 / (1 + exp(5 y)) - 1}, and -1
- *       for y &gt; 3.
+ *       for y &gt;= 3 (as {@code nab/sweeper.py}; NAB's older {@code scorer.py} had y &gt; 3, which
+ *       differs only at exactly 3, by 3e-7).
  *   <li>At a threshold t, rows with score &gt;= t are detections: each window scores the maximum of
  *       {@code -A_FN} and its detections' weights (the earliest detection is the largest), and every
  *       detection outside windows adds its (negative) weight.
@@ -157,9 +158,9 @@ public final class NabScorer {
 
   private NabScorer() {}
 
-  /** NAB's {@code scaledSigmoid}: {@code 2 / (1 + exp(5 y)) - 1}, and -1 for y &gt; 3. */
+  /** NAB's {@code scaledSigmoid}: {@code 2 / (1 + exp(5 y)) - 1}, and -1 for y &gt;= 3. */
   public static double scaledSigmoid(double y) {
-    if (y > 3.0) {
+    if (y >= 3.0) {
       return -1.0;
     }
     return 2 / (1 + Math.exp(5 * y)) - 1;

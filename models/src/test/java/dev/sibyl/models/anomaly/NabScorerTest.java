@@ -30,6 +30,8 @@ class NabScorerTest {
     assertThat(NabScorer.scaledSigmoid(0.0)).isCloseTo(0.0, within(1e-12));
     assertThat(NabScorer.scaledSigmoid(1.0)).isCloseTo(-0.98661, within(1e-5));
     assertThat(NabScorer.scaledSigmoid(3.5)).isEqualTo(-1.0);
+    // nab/sweeper.py: -1 from exactly 3 on (the formula would give -0.9999997)
+    assertThat(NabScorer.scaledSigmoid(3.0)).isEqualTo(-1.0);
     // 2 / (1 + exp(5y)) - 1 is -tanh(2.5 y)
     assertThat(NabScorer.scaledSigmoid(0.3)).isCloseTo(-Math.tanh(0.75), within(1e-12));
   }
