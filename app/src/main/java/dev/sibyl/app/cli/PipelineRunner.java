@@ -3,8 +3,12 @@ package dev.sibyl.app.cli;
 import dev.sibyl.app.config.AppConfig;
 import dev.sibyl.models.api.Forecaster;
 import dev.sibyl.models.api.ForecasterRegistry;
+import dev.sibyl.models.api.Prognostic;
+import dev.sibyl.models.artifact.ArtifactException;
+import dev.sibyl.models.rul.Prognostics;
 import dev.sibyl.streams.PipelineConfig;
 import dev.sibyl.streams.kafka.ForecastPipeline;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,6 +41,23 @@ final class PipelineRunner {
   }
 
   /**
+   * The prognostic model named by {@code health.artifact}, or null when the setting is empty.
+   *
+   * @throws IllegalArgumentException when the artifact cannot be loaded, naming the setting
+   */
+  static Prognostic prognostic(PipelineConfig pipeline) {
+    String artifact = pipeline.getString(PipelineConfig.HEALTH_ARTIFACT_CONFIG).trim();
+    if (artifact.isEmpty()) {
+      return null;
+    }
+    try {
+      return Prognostics.load(Path.of(artifact));
+    } catch (ArtifactException e) {
+      throw new IllegalArgumentException(PipelineConfig.HEALTH_ARTIFACT_CONFIG + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
    * Creates the topics when missing and starts the pipeline.
    *
    * @param config merged settings
@@ -46,6 +67,7 @@ final class PipelineRunner {
   static ForecastPipeline start(AppConfig config, KafkaSession session, String applicationId) {
     PipelineConfig pipeline = new PipelineConfig(config.merged());
     Forecaster forecaster = forecaster(pipeline);
+    Prognostic prognostic = prognostic(pipeline);
     session.ensureTopics(topics(pipeline));
     Properties props = ForecastPipeline.streamsProperties(session.clientProperties());
     // kafka.application.id and kafka.state.dir, when set, win over the command's defaults.
@@ -55,6 +77,6 @@ final class PipelineRunner {
     if (!config.kafkaClientProperties().containsKey(StreamsConfig.STATE_DIR_CONFIG)) {
       props.put(StreamsConfig.STATE_DIR_CONFIG, config.dataDir().resolve("streams").toString());
     }
-    return ForecastPipeline.start(pipeline, forecaster, props, config.merged());
+    return ForecastPipeline.start(pipeline, forecaster, prognostic, props, config.merged());
   }
 }

@@ -142,7 +142,13 @@ public final class ArphmmPrognostic implements Prognostic {
       smoothed = indicator.smooth(smoothed, indicator.raw(full));
       state = model.update(state, smoothed);
     }
-    ArphmmRul.Estimate e = rul.estimate(method, state);
+    // A unit younger than the AR order has no lags to roll forward from (a stream sees every unit
+    // from its first cycle): the chain estimate from the state posterior answers until it has.
+    ArphmmRul.Method usable =
+        method == ArphmmRul.Method.ROLLOUT && state.seen() < Math.max(model.weights().order(), 1)
+            ? ArphmmRul.Method.CHAIN
+            : method;
+    ArphmmRul.Estimate e = rul.estimate(usable, state);
     double mean = Math.min(e.mean(), indicator.rulCap());
     ArphmmRul.Options o = rul.options();
     return new Prognosis(

@@ -69,6 +69,24 @@ class ArphmmPrognosticTest {
   }
 
   @Test
+  void aUnitYoungerThanTheArOrderIsAssessedByTheChain() {
+    ArphmmPrognostic m = (ArphmmPrognostic) trained.model();
+    ArphmmPrognostic rollout = new ArphmmPrognostic(m.indicator(), m.rul(), ArphmmRul.Method.ROLLOUT);
+    ArphmmPrognostic chain = new ArphmmPrognostic(m.indicator(), m.rul(), ArphmmRul.Method.CHAIN);
+    double[][] rows = Cmapss.columns(test.get(0), m.inputColumns());
+    int order = m.rul().model().weights().order();
+    assertThat(order).isGreaterThan(1);
+    for (int n = 1; n <= rows.length; n++) {
+      double[][] prefix = java.util.Arrays.copyOf(rows, n);
+      Prognostic.Prognosis p = rollout.assess(prefix);
+      if (n < order) {
+        assertThat(p.rulMean()).as("cycle %d", n).isEqualTo(chain.assess(prefix).rulMean());
+      }
+      assertThat(p.rulMean()).isBetween(0.0, 125.0);
+    }
+  }
+
+  @Test
   void savesAndLoadsTheSameModel(@TempDir Path dir) throws Exception {
     ArphmmPrognostic m = (ArphmmPrognostic) trained.model();
     Prognostics.save(dir, Prognostics.manifest(trained, "train_FD001.txt", "abc"), m);

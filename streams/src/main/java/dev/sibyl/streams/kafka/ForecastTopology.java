@@ -118,7 +118,12 @@ public final class ForecastTopology {
     List<String> anomalyParents = new ArrayList<>(List.of(SERIES_PROCESSOR));
     List<String> deadLetterParents = new ArrayList<>(List.of(DECODE_PROCESSOR, SERIES_PROCESSOR));
     if (prognostic != null) {
-      HealthOperator health = new HealthOperator(prognostic, config.getInt(PipelineConfig.HEALTH_ALERT_STATES_CONFIG));
+      HealthOperator health;
+      try {
+        health = new HealthOperator(prognostic, config.getInt(PipelineConfig.HEALTH_ALERT_STATES_CONFIG));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(PipelineConfig.HEALTH_ALERT_STATES_CONFIG + ": " + e.getMessage(), e);
+      }
       int maxCycles = config.getInt(PipelineConfig.HEALTH_MAX_CYCLES_CONFIG);
       int width = prognostic.inputColumns().size();
       topology.addProcessor(
