@@ -8,6 +8,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,7 +23,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Strict NDManager scoping under load: 10,000 one-token predictions on stories260K leave the
  * decoder's manager holding exactly the arrays it held before, and the process's resident native
- * memory does not grow.
+ * memory (RSS less what the JVM committed for its heap and metaspace) does not grow.
  *
  * <p>Each prediction is a full one-token step: embedding lookup, forward pass over every layer
  * with the KV cache, in a per-call caller scope (and the classifier logits and argmax at the end of
@@ -36,19 +38,19 @@ class NativeMemoryStabilityTest {
   private static final int THREADS = 2;
 
   /**
-   * The allowed RSS growth. stories260K's weights are about 1 MB and one full 64-position cache
-   * (5 layers, keys and values, 64 x 64 floats each) is 160 KB, so a leak of a cache per state
-   * (156 states) would cost 25 MB and a leak of one libtorch tensor per operation (about 200 per
-   * call, hundreds of bytes each) gigabytes; allocator and JIT noise after the warm-up stays within
-   * a few MB. 64 MB leaves room for that noise and for the JVM committing more heap for garbage
-   * DJL wrapper objects, while still catching any leak that scales with the number of calls.
+   * The allowed native growth over the second half of the run (5,000 calls). A leak of one libtorch
+   * tensor per operation (about 200 per call, hundreds of bytes each) would cost hundreds of MB
+   * there; a leaked cache per state (78 states of 160 KB) is caught by the managed-array count
+   * rather than by RSS. The allocator's settling happens in the first half (measured 48 to 150 MB
+   * on a loaded 2-core machine, 14 MB on a quiet one) and is printed, not bounded.
    */
-  private static final long MAX_GROWTH_BYTES = 64L << 20;
+  private static final long MAX_GROWTH_BYTES = 32L << 20;
 
   @Test
   void tenThousandPredictionsKeepManagedArraysAndRssFlat() throws IOException {
     Path status = Path.of("/proc/self/status");
     assumeTrue(Files.isReadable(status), "VmRSS needs Linux /proc/self/status");
+    ExecutorService pool = Executors.newFixedThreadPool(THREADS, r -> new Thread(r, "native-memory-test"));
     try (LlamaDecoder decoder =
             Llama2cCheckpoint.load(TinyLm.file(TinyLm.CHECKPOINT), Device.cpu());
         NDManager caller = NDManager.newBaseManager(Device.cpu())) {
@@ -56,25 +58,31 @@ class NativeMemoryStabilityTest {
       int arraysBefore = weights.getManagedArrays().size();
       int callerBefore = caller.getManagedArrays().size();
 
-      long checksum = predict(decoder, caller, WARM_UP);
-      System.gc();
-      long rssAfterWarmUp = rssBytes(status);
+      // Warm-up, then two equal halves on the same threads. The allocator settles at a level that
+      // depends on the machine (arenas, fragmentation: tens of MB on a loaded machine); a leak
+      // grows with the number of calls, so the second half must add next to nothing.
+      long checksum = predict(pool, decoder, caller, WARM_UP);
+      long rssAfterWarmUp = nativeBytes(status);
       long start = System.nanoTime();
-      checksum += predict(decoder, caller, PREDICTIONS);
+      checksum += predict(pool, decoder, caller, PREDICTIONS / 2);
+      long rssAfterFirstHalf = nativeBytes(status);
+      checksum += predict(pool, decoder, caller, PREDICTIONS / 2);
+      long rssAfter = nativeBytes(status);
       double seconds = (System.nanoTime() - start) / 1e9;
-      System.gc();
-      long rssAfter = rssBytes(status);
       int arraysAfter = weights.getManagedArrays().size();
 
-      long growth = rssAfter - rssAfterWarmUp;
+      long settling = rssAfterFirstHalf - rssAfterWarmUp;
+      long growth = rssAfter - rssAfterFirstHalf;
       System.out.printf(
-          "native memory: %d predictions in %.1f s; VmRSS after %d-call warm-up %.1f MB, after run"
-              + " %.1f MB, growth %.1f MB (bound %d MB); decoder manager arrays %d -> %d"
-              + " (checksum %d)%n",
+          "native memory: %d predictions in %.1f s; native RSS after %d-call warm-up %.1f MB, after"
+              + " the first half %.1f MB (+%.1f), after the second %.1f MB (+%.1f, bound %d MB);"
+              + " decoder manager arrays %d -> %d (checksum %d)%n",
           PREDICTIONS,
           seconds,
           WARM_UP,
           rssAfterWarmUp / 1048576.0,
+          rssAfterFirstHalf / 1048576.0,
+          settling / 1048576.0,
           rssAfter / 1048576.0,
           growth / 1048576.0,
           MAX_GROWTH_BYTES >> 20,
@@ -84,7 +92,20 @@ class NativeMemoryStabilityTest {
       assertThat(arraysAfter).isEqualTo(arraysBefore);
       assertThat(caller.getManagedArrays()).hasSize(callerBefore);
       assertThat(growth).isLessThan(MAX_GROWTH_BYTES);
+    } finally {
+      pool.shutdownNow();
     }
+  }
+
+  /**
+   * Resident memory outside the JVM's heap and metaspace, after a GC: RSS less what the JVM has
+   * committed, which grows with garbage (DJL wrappers) as the collector pleases.
+   */
+  private static long nativeBytes(Path status) throws IOException {
+    System.gc();
+    MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+    long jvm = memory.getHeapMemoryUsage().getCommitted() + memory.getNonHeapMemoryUsage().getCommitted();
+    return rssBytes(status) - jvm;
   }
 
   /**
@@ -93,8 +114,7 @@ class NativeMemoryStabilityTest {
    * {@link Decoder} contract allows, and tiny one-token operations run single-threaded in libtorch,
    * so two threads use both cores. Returns the sum of the sampled tokens.
    */
-  private static long predict(LlamaDecoder decoder, NDManager caller, int n) {
-    ExecutorService pool = Executors.newFixedThreadPool(THREADS);
+  private static long predict(ExecutorService pool, LlamaDecoder decoder, NDManager caller, int n) {
     try {
       List<Future<Long>> parts = new ArrayList<>();
       for (int t = 0; t < THREADS; t++) {
@@ -118,8 +138,6 @@ class NativeMemoryStabilityTest {
       throw new IllegalStateException(e);
     } catch (ExecutionException e) {
       throw new IllegalStateException(e.getCause());
-    } finally {
-      pool.shutdownNow();
     }
   }
 
