@@ -119,21 +119,12 @@ public final class MambaBlock {
     long e = cfg.dInner();
     long n = cfg.dState();
     long r = cfg.dtRank();
-    long len = x.getShape().get(1);
     // 1. in_proj to x and the gate z: xz = x W_in; (B, L, 2E)
     NDArray xz = x.matMul(w.get(prefix + "in_proj"));
     NDArray xs = xz.get(new NDIndex(":, :, :{}", e)); // (B, L, E)
     NDArray z = xz.get(new NDIndex(":, :, {}:", e)); // (B, L, E)
     // 2. causal depthwise conv1d (padding d_conv - 1 on the left, output cut to L), then SiLU
-    int k = cfg.dConv();
-    NDArray convW = w.get(prefix + "conv.weight"); // (d_conv, E)
-    NDArray padded = k == 1 ? xs
-        : x.getManager().zeros(new Shape(x.getShape().get(0), k - 1, e), xs.getDataType()).concat(xs, 1);
-    NDArray conv = w.get(prefix + "conv.bias");
-    for (int tap = 0; tap < k; tap++) {
-      conv = conv.add(padded.get(new NDIndex(":, {}:{}", tap, tap + len)).mul(convW.get(tap)));
-    }
-    NDArray u = silu(conv); // (B, L, E)
+    NDArray u = silu(causalConv(xs, w.get(prefix + "conv.weight"), w.get(prefix + "conv.bias")));
     // 3. x_proj to delta's low-rank input, B and C; delta = softplus(dt W_dt + b_dt)
     NDArray dbc = u.matMul(w.get(prefix + "x_proj")); // (B, L, R + 2N)
     NDArray dt = dbc.get(new NDIndex(":, :, :{}", r)); // (B, L, R)
@@ -146,6 +137,29 @@ public final class MambaBlock {
     NDArray y = SelectiveScan.scan(u, delta, a, b, c, w.get(prefix + "D")); // (B, L, E)
     // 5. gate by SiLU(z), out_proj
     return y.mul(silu(z)).matMul(w.get(prefix + "out_proj"));
+  }
+
+  /**
+   * The depthwise causal convolution: {@code out_t = bias + sum_k weight[k] x_(t - K + 1 + k)},
+   * zeros before the first token (PyTorch's {@code Conv1d(groups=E, padding=K-1)} cut to the
+   * first L outputs).
+   *
+   * @param x input; shape (B, L, E)
+   * @param weight taps; shape (K, E), tap K-1 on the current token
+   * @param bias shape (E)
+   * @return shape (B, L, E)
+   */
+  static NDArray causalConv(NDArray x, NDArray weight, NDArray bias) {
+    long len = x.getShape().get(1);
+    long k = weight.getShape().get(0);
+    NDArray padded = k == 1 ? x
+        : x.getManager().zeros(new Shape(x.getShape().get(0), k - 1, x.getShape().get(2)), x.getDataType())
+            .concat(x, 1); // (B, K - 1 + L, E)
+    NDArray out = bias;
+    for (long tap = 0; tap < k; tap++) {
+      out = out.add(padded.get(new NDIndex(":, {}:{}", tap, tap + len)).mul(weight.get(tap)));
+    }
+    return out;
   }
 
   /** SiLU (swish with beta 1): x sigmoid(x). */
