@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.within;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.sibyl.models.api.ForecasterRegistry;
 import dev.sibyl.models.api.TrainingData;
 import dev.sibyl.models.api.TrainingListener;
 import dev.sibyl.models.api.TrainingOptions;
@@ -125,7 +126,7 @@ class SMambaTest {
 
   @Test
   void trainingFitsANoisyCycle() {
-    TrainingData data = Tiny.seasonal(500, 48, 12, 11);
+    TrainingData data = Tiny.seasonal(400, 48, 12, 11);
     List<Double> validation = new ArrayList<>();
     TrainingListener listener =
         new TrainingListener() {
@@ -136,7 +137,8 @@ class SMambaTest {
         };
     Map<String, String> hp = new LinkedHashMap<>(SMALL);
     hp.remove("channels");
-    TrainingOptions options = new TrainingOptions(6, 16, 0.003, 3, 7, null, hp);
+    hp.put("layers", "1");
+    TrainingOptions options = new TrainingOptions(5, 16, 0.01, 3, 7, null, hp);
 
     TrainingResult result = family.train(data, options, listener);
 
@@ -165,6 +167,19 @@ class SMambaTest {
     assertThat(loaded.channels()).isEqualTo(3);
     assertThat(loaded.parametersTrainable()).isEqualTo(model.parametersTrainable());
     assertThat(loaded.hyperparameters()).isEqualTo(model.hyperparameters());
+  }
+
+  @Test
+  void thePerSeriesPipelineRefusesTheMultivariateModelNamingWhy() throws Exception {
+    SMamba model = family.create(SMALL, 24, 6, 9);
+    Artifacts.save(dir, new Manifest(Artifacts.FORMAT_VERSION, SMamba.FAMILY, "1",
+        model.hyperparameters(), 24, 6, "ab", Map.of("mse", 0.5), 1.5, "tiny.csv", Artifacts.now()),
+        model);
+
+    assertThatThrownBy(
+            () -> ForecasterRegistry.create(SMamba.FAMILY, Map.of("artifact", dir.toString())))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("s-mamba is multivariate (3 channels); the pipeline forecasts one series at a time");
   }
 
   @Test
