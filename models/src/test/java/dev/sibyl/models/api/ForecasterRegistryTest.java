@@ -92,7 +92,7 @@ class ForecasterRegistryTest {
     assertThatThrownBy(() -> ForecasterRegistry.create("arima", Map.of()))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage(
-            "unknown forecaster family 'arima'; known families: [ar, dlinear, holt-winters, seasonal-naive]");
+            "unknown forecaster family 'arima'; known families: [ar, dlinear, holt-winters, s-mamba, seasonal-naive]");
   }
 
   @Test
