@@ -13,7 +13,7 @@ import java.util.function.UnaryOperator;
 
 /**
  * S-Mamba: Wang, Kong, Feng et al., "Is Mamba Effective for Time Series Forecasting?"
- * (Neurocomputing 2025, arXiv:2403.11144; reference code wzhwzhwzh0921/S-D-Mamba, {@code
+ * (arXiv:2403.11144, 2024; reference code wzhwzhwzh0921/S-D-Mamba, {@code
  * model/S_Mamba.py}, {@code layers/Mamba_EncDec.py}).
  *
  * <p>Forward on windows (B, C, L):
@@ -31,7 +31,7 @@ import java.util.function.UnaryOperator;
  * <p>Departures: the reference also embeds the time features of the lookback (4 for hourly ETT) as
  * extra tokens (iTransformer's {@code DataEmbedding_inverted} with {@code x_mark}); this model
  * embeds the variates only, because the training data and the streamed windows carry values, not
- * calendar features, and iTransformer's own ablation found the covariate tokens a small effect.
+ * calendar features.
  * Inference runs the same DJL forward (without dropout) in a manager opened per call.
  *
  * <p>Weights (linear weights stored (in, out)): {@code embed.weight} (L, d_model), {@code
