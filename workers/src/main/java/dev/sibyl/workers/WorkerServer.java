@@ -96,6 +96,21 @@ public final class WorkerServer implements AutoCloseable {
   }
 
   /**
+   * Stops the worker abruptly, as a crash would: fails every queued request, cancels calls in
+   * flight and drops the connections. For failover tests.
+   */
+  void kill() {
+    service.drain();
+    host.close();
+    server.shutdownNow();
+    try {
+      server.awaitTermination(GRACE_MILLIS, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
    * Stops the worker: reports not ready, refuses new calls, waits up to 5 s for calls in flight,
    * then cancels what is left and closes the batchers. Idempotent.
    */
