@@ -1,0 +1,125 @@
+package dev.sibyl.app.cli;
+
+import ai.djl.engine.Engine;
+import dev.sibyl.app.SibylMain;
+import dev.sibyl.workers.BatchingConfig;
+import dev.sibyl.workers.ModelHost;
+import dev.sibyl.workers.ServerTls;
+import dev.sibyl.workers.WorkerDevice;
+import dev.sibyl.workers.WorkerServer;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code sibyl worker}: an inference worker for one device. Serves every artifact directory under
+ * {@code --artifacts} over gRPC with the Open Inference Protocol (v2), so that the sibyl client,
+ * Triton's and KServe's clients, or any v2 client can call it; batches requests per model; stops
+ * gracefully on Ctrl-C (calls in flight finish, bounded at 5 s).
+ */
+@Command(
+    name = "worker",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = "Serve model artifacts over gRPC (Open Inference Protocol v2) with dynamic batching.")
+public final class WorkerCommand implements Callable<Integer> {
+
+  @Spec private CommandSpec spec;
+
+  @Option(names = "--port", paramLabel = "P", defaultValue = "8001", description = "gRPC port (default ${DEFAULT-VALUE}, Triton's; 0 picks a free one).")
+  private int port;
+
+  @Option(names = "--host", paramLabel = "ADDR", defaultValue = "0.0.0.0", description = "Address to listen on (default ${DEFAULT-VALUE}).")
+  private String host;
+
+  @Option(names = "--artifacts", required = true, paramLabel = "DIR", description = "Directory of artifact directories; each is served as a model named by its directory.")
+  private Path artifacts;
+
+  @Option(names = "--device", paramLabel = "cpu|gpu:N", defaultValue = "cpu", description = "The device of this worker (default ${DEFAULT-VALUE}); a GPU must be visible to the engine.")
+  private String device;
+
+  @Option(names = "--max-batch", paramLabel = "N", defaultValue = "64", description = "Windows per model call (default ${DEFAULT-VALUE}).")
+  private int maxBatch;
+
+  @Option(names = "--max-delay", paramLabel = "DURATION", defaultValue = "5ms", converter = DurationConverter.class, description = "Longest wait for a batch to fill (default ${DEFAULT-VALUE}).")
+  private Duration maxDelay;
+
+  @Option(names = "--queue", paramLabel = "N", defaultValue = "1024", description = "Requests waiting per model before RESOURCE_EXHAUSTED (default ${DEFAULT-VALUE}).")
+  private int queue;
+
+  @Option(names = "--tls-cert", paramLabel = "PEM", description = "Server certificate chain: serve TLS.")
+  private Path tlsCert;
+
+  @Option(names = "--tls-key", paramLabel = "PEM", description = "Server private key (PKCS#8), with --tls-cert.")
+  private Path tlsKey;
+
+  @Option(names = "--tls-client-ca", paramLabel = "PEM", description = "CA of client certificates: require mutual TLS.")
+  private Path tlsClientCa;
+
+  @Override
+  public Integer call() throws Exception {
+    // 1. Options
+    if (port < 0 || port > 65535) {
+      throw new ParameterException(spec.commandLine(), "--port must be in [0, 65535], got " + port);
+    }
+    if (!Files.isDirectory(artifacts)) {
+      throw new ParameterException(spec.commandLine(), "--artifacts: not a directory: " + artifacts);
+    }
+    WorkerDevice workerDevice;
+    BatchingConfig batching;
+    try {
+      workerDevice = WorkerDevice.parse(device);
+      batching = new BatchingConfig(maxBatch, maxDelay, queue);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
+    if ((tlsCert == null) != (tlsKey == null)) {
+      throw new ParameterException(spec.commandLine(), "--tls-cert and --tls-key go together");
+    }
+    if (tlsClientCa != null && tlsCert == null) {
+      throw new ParameterException(spec.commandLine(), "--tls-client-ca needs --tls-cert and --tls-key");
+    }
+    if (workerDevice.isGpu()) {
+      int gpus = Engine.getInstance().getGpuCount();
+      if (workerDevice.gpu() >= gpus) {
+        throw new ParameterException(
+            spec.commandLine(), "--device " + workerDevice + ": the engine sees " + gpus + " GPU(s)");
+      }
+    }
+    ServerTls tls = tlsCert == null ? null : new ServerTls(tlsCert, tlsKey, tlsClientCa);
+
+    // 2. Models
+    ModelHost models = ModelHost.load(artifacts, batching);
+    if (models.names().isEmpty()) {
+      models.close();
+      throw new ParameterException(
+          spec.commandLine(), "--artifacts: no artifact (a directory with a manifest.json) under " + artifacts);
+    }
+
+    // 3. Serve until Ctrl-C
+    PrintWriter err = spec.commandLine().getErr();
+    String[] version = new SibylMain.VersionProvider().getVersion();
+    try (StopSignal stop = StopSignal.install()) {
+      WorkerServer worker = WorkerServer.start(new InetSocketAddress(host, port), models, tls, version[0]);
+      try {
+        stop.onStop(worker::close);
+        err.println("worker on " + host + ":" + worker.port() + " (" + workerDevice + ", "
+            + (tls == null ? "plaintext" : tlsClientCa == null ? "TLS" : "mutual TLS") + "), models "
+            + models.names() + "; Ctrl-C stops");
+        err.flush();
+        worker.awaitTermination();
+      } finally {
+        worker.close();
+      }
+    }
+    return 0;
+  }
+}
