@@ -1,6 +1,13 @@
 package dev.sibyl.workers;
 
 import dev.sibyl.models.api.WindowModel;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,11 +33,28 @@ import org.slf4j.LoggerFactory;
  * models are functions of each window alone (no cross-window state), a batched answer is the same
  * as the unbatched one; {@code DynamicBatcherTest} checks it bit for bit.
  *
+ * <p>Metrics, tagged {@code model=<name>}: {@value #QUEUE_DEPTH} (gauge), {@value #BATCH_SIZE}
+ * (windows per model call, with histogram buckets), {@value #LATENCY} (queue plus model time per
+ * request, with percentile histogram) and {@value #REQUESTS} (tagged {@code outcome} = ok,
+ * rejected, invalid or error).
+ *
  * <p>Thread-safe: {@link #submit} may be called from any thread.
  */
 public final class DynamicBatcher implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(DynamicBatcher.class);
+
+  /** Gauge: requests waiting. */
+  public static final String QUEUE_DEPTH = "sibyl.worker.queue.depth";
+
+  /** Distribution: windows per model call. */
+  public static final String BATCH_SIZE = "sibyl.worker.batch.size";
+
+  /** Timer: from submit to answer, per request. */
+  public static final String LATENCY = "sibyl.worker.latency";
+
+  /** Counter: requests by outcome. */
+  public static final String REQUESTS = "sibyl.worker.requests";
 
   /** How often an idle batcher thread looks at its closed flag. */
   private static final long IDLE_POLL_MILLIS = 100;
@@ -52,8 +76,18 @@ public final class DynamicBatcher implements AutoCloseable {
   private final AtomicLong rejected = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
 
+  private final MeterRegistry registry;
+  private final List<Meter> meters = new ArrayList<>();
+  private final DistributionSummary batchSize;
+  private final Timer latency;
+  private final Counter ok;
+  private final Counter rejectedCount;
+  private final Counter invalid;
+  private final Counter errors;
+
   /** A request waiting in the queue. windows: (batch, channels, lookback). */
-  private record Pending(double[][][] windows, int horizon, CompletableFuture<double[][][]> result) {
+  private record Pending(
+      double[][][] windows, int horizon, long submittedNanos, CompletableFuture<double[][][]> result) {
     int channels() {
       return windows.length == 0 ? 0 : windows[0].length;
     }
@@ -96,13 +130,62 @@ public final class DynamicBatcher implements AutoCloseable {
    * @param config batching settings; not null
    */
   public DynamicBatcher(String name, WindowModel model, BatchingConfig config) {
+    this(name, model, config, new SimpleMeterRegistry());
+  }
+
+  /**
+   * Creates a batcher that records its metrics in {@code registry} (removed again at {@link
+   * #close()}) and starts its thread, named {@code sibyl-batcher-<name>}.
+   *
+   * @param name the model's name, for the thread, the metrics' tag and messages; not null
+   * @param model the model; thread-safe, as every {@link WindowModel} is; not null
+   * @param config batching settings; not null
+   * @param registry where the metrics go; not null
+   */
+  public DynamicBatcher(
+      String name, WindowModel model, BatchingConfig config, MeterRegistry registry) {
     this.name = Objects.requireNonNull(name, "name");
+    this.registry = Objects.requireNonNull(registry, "registry");
     this.model = Objects.requireNonNull(model, "model");
     this.config = Objects.requireNonNull(config, "config");
     this.queue = new ArrayBlockingQueue<>(config.queueCapacity());
+    meters.add(
+        Gauge.builder(QUEUE_DEPTH, queue, BlockingQueue::size)
+            .tag("model", name)
+            .description("requests waiting for a batch")
+            .register(registry));
+    batchSize =
+        DistributionSummary.builder(BATCH_SIZE)
+            .tag("model", name)
+            .description("windows per model call")
+            .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64, 128, 256)
+            .register(registry);
+    meters.add(batchSize);
+    latency =
+        Timer.builder(LATENCY)
+            .tag("model", name)
+            .description("time from submit to answer")
+            .publishPercentileHistogram()
+            .register(registry);
+    meters.add(latency);
+    ok = outcome("ok");
+    rejectedCount = outcome("rejected");
+    invalid = outcome("invalid");
+    errors = outcome("error");
     this.thread = new Thread(this::run, "sibyl-batcher-" + name);
     this.thread.setDaemon(true);
     this.thread.start();
+  }
+
+  private Counter outcome(String outcome) {
+    Counter c =
+        Counter.builder(REQUESTS)
+            .tag("model", name)
+            .tag("outcome", outcome)
+            .description("requests by outcome")
+            .register(registry);
+    meters.add(c);
+    return c;
   }
 
   /** The model this batcher serves. */
@@ -129,6 +212,7 @@ public final class DynamicBatcher implements AutoCloseable {
       WindowModel.checkRequest(model, windows, horizon);
       checkRectangular(windows);
     } catch (IllegalArgumentException e) {
+      invalid.increment();
       result.completeExceptionally(e);
       return result;
     }
@@ -140,8 +224,9 @@ public final class DynamicBatcher implements AutoCloseable {
       result.complete(new double[0][][]);
       return result;
     }
-    if (!queue.offer(new Pending(windows, horizon, result))) {
+    if (!queue.offer(new Pending(windows, horizon, System.nanoTime(), result))) {
       rejected.incrementAndGet();
+      rejectedCount.increment();
       result.completeExceptionally(new QueueFullException(name, config.queueCapacity()));
       return result;
     }
@@ -180,6 +265,9 @@ public final class DynamicBatcher implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     failPending();
+    for (Meter m : meters) {
+      registry.remove(m);
+    }
   }
 
   private void failPending() {
@@ -272,6 +360,7 @@ public final class DynamicBatcher implements AutoCloseable {
     } catch (RuntimeException e) {
       LOG.warn("model '{}' failed on a batch of {} windows: {}", name, total, e.toString());
       failed.addAndGet(group.size());
+      errors.increment(group.size());
       for (Pending p : group) {
         p.result.completeExceptionally(e);
       }
@@ -279,12 +368,16 @@ public final class DynamicBatcher implements AutoCloseable {
     }
     batches.incrementAndGet();
     largestBatch.accumulateAndGet(total, Math::max);
+    batchSize.record(total);
+    long now = System.nanoTime();
     // Split the rows back: (batch_i, channels, horizon) per request.
     at = 0;
     for (Pending p : group) {
       double[][][] mine = new double[p.windows.length][][];
       System.arraycopy(out, at, mine, 0, mine.length);
       at += mine.length;
+      latency.record(now - p.submittedNanos, TimeUnit.NANOSECONDS);
+      ok.increment();
       p.result.complete(mine);
     }
   }

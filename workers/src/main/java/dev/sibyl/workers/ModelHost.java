@@ -3,6 +3,8 @@ package dev.sibyl.workers;
 import dev.sibyl.models.api.WindowModel;
 import dev.sibyl.models.artifact.ArtifactException;
 import dev.sibyl.models.artifact.Artifacts;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,13 +40,26 @@ public final class ModelHost implements AutoCloseable {
    * @return a host with one started batcher per model
    */
   public static ModelHost of(Map<String, WindowModel> models, BatchingConfig config) {
+    return of(models, config, new SimpleMeterRegistry());
+  }
+
+  /**
+   * Serves the given models, recording the batchers' metrics in {@code registry}.
+   *
+   * @param models name to model; names must be non-empty; not null
+   * @param config batching settings for every model; not null
+   * @param registry where the metrics go (see {@link DynamicBatcher}); not null
+   * @return a host with one started batcher per model
+   */
+  public static ModelHost of(
+      Map<String, WindowModel> models, BatchingConfig config, MeterRegistry registry) {
     Objects.requireNonNull(config, "config");
     Map<String, DynamicBatcher> batchers = new TreeMap<>();
     for (Map.Entry<String, WindowModel> e : models.entrySet()) {
       if (e.getKey().isEmpty()) {
         throw new IllegalArgumentException("a model name must not be empty");
       }
-      batchers.put(e.getKey(), new DynamicBatcher(e.getKey(), e.getValue(), config));
+      batchers.put(e.getKey(), new DynamicBatcher(e.getKey(), e.getValue(), config, registry));
     }
     return new ModelHost(batchers);
   }
@@ -59,6 +74,21 @@ public final class ModelHost implements AutoCloseable {
    * @throws ArtifactException naming the artifact that failed to load
    */
   public static ModelHost load(Path root, BatchingConfig config) throws IOException {
+    return load(root, config, new SimpleMeterRegistry());
+  }
+
+  /**
+   * Loads every artifact directory under {@code root}, recording metrics in {@code registry}.
+   *
+   * @param root the artifacts directory; not null
+   * @param config batching settings; not null
+   * @param registry where the metrics go; not null
+   * @return the host; empty when {@code root} holds no artifact
+   * @throws IOException when {@code root} cannot be listed
+   * @throws ArtifactException naming the artifact that failed to load
+   */
+  public static ModelHost load(Path root, BatchingConfig config, MeterRegistry registry)
+      throws IOException {
     if (!Files.isDirectory(root)) {
       throw new IOException(root + ": not a directory");
     }
@@ -73,7 +103,7 @@ public final class ModelHost implements AutoCloseable {
     for (Path dir : dirs) {
       models.put(dir.getFileName().toString(), Artifacts.load(dir).model());
     }
-    return of(models, config);
+    return of(models, config, registry);
   }
 
   /** The served model names, sorted. */

@@ -9,6 +9,10 @@ import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import io.grpc.stub.StreamObserver;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -34,11 +38,27 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link InferenceException.Reason#UNAVAILABLE}, so that the caller can fall back without waiting.
  * A bad request or unknown model fails at once, without retry.
  *
+ * <p>Metrics: {@value #REQUESTS} by {@code outcome} (ok or the {@link InferenceException.Reason}
+ * in lower case), {@value #FALLBACKS} (calls that failed with a fall-back reason: the caller's
+ * local model answers those), {@value #RETRIES}, and {@value #LATENCY} per call, retries included.
+ *
  * <p>Requests carry FP64 raw contents: the workers see the caller's doubles exactly. Owns its
  * channels and one named scheduler thread ({@code sibyl-pool-retry}); {@link #close()} releases
  * them.
  */
 public final class RemotePool implements InferenceClient {
+
+  /** Counter: calls by outcome. */
+  public static final String REQUESTS = "sibyl.client.requests";
+
+  /** Counter: calls that failed so that the caller falls back to a local model. */
+  public static final String FALLBACKS = "sibyl.client.fallbacks";
+
+  /** Counter: attempts beyond each call's first. */
+  public static final String RETRIES = "sibyl.client.retries";
+
+  /** Timer: call latency, retries included. */
+  public static final String LATENCY = "sibyl.client.latency";
 
   /** Bound on waiting for the channels to close. */
   private static final long CLOSE_WAIT_MILLIS = 5_000;
@@ -51,6 +71,10 @@ public final class RemotePool implements InferenceClient {
   private final ScheduledThreadPoolExecutor scheduler;
   private final AtomicInteger next = new AtomicInteger();
   private final AtomicLong retries = new AtomicLong();
+  private final MeterRegistry registry;
+  private final Counter retryCount;
+  private final Counter fallbacks;
+  private final Timer latency;
 
   /** One worker: its channel, stub and breaker, and how many calls it answered. */
   private static final class Endpoint {
@@ -74,6 +98,10 @@ public final class RemotePool implements InferenceClient {
     this.maxAttempts = b.maxAttempts;
     this.backoffInitial = b.backoffInitial;
     this.backoffMax = b.backoffMax;
+    this.registry = b.registry;
+    this.retryCount = Counter.builder(RETRIES).register(registry);
+    this.fallbacks = Counter.builder(FALLBACKS).register(registry);
+    this.latency = Timer.builder(LATENCY).publishPercentileHistogram().register(registry);
     this.scheduler =
         new ScheduledThreadPoolExecutor(
             1,
@@ -94,16 +122,33 @@ public final class RemotePool implements InferenceClient {
   public CompletableFuture<double[][][]> predict(String model, double[][][] windows, int horizon) {
     Objects.requireNonNull(model, "model");
     CompletableFuture<double[][][]> result = new CompletableFuture<>();
+    long start = System.nanoTime();
+    // The caller sees the answer only after it is counted.
+    CompletableFuture<double[][][]> counted = result.whenComplete((r, e) -> record(start, e));
     ModelInferRequest request;
     try {
       request = V2Codec.request(model, windows, horizon);
     } catch (RuntimeException e) {
       result.completeExceptionally(
           new InferenceException(InferenceException.Reason.BAD_REQUEST, e.getMessage(), e));
-      return result;
+      return counted;
     }
     attempt(request, 1, null, null, result);
-    return result;
+    return counted;
+  }
+
+  private void record(long startNanos, Throwable error) {
+    latency.record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
+    String outcome = "ok";
+    if (error instanceof InferenceException ie) {
+      outcome = ie.reason().name().toLowerCase(java.util.Locale.ROOT);
+      if (ie.fallBack()) {
+        fallbacks.increment();
+      }
+    } else if (error != null) {
+      outcome = "failed";
+    }
+    registry.counter(REQUESTS, "outcome", outcome).increment();
   }
 
   private void attempt(
@@ -206,6 +251,7 @@ public final class RemotePool implements InferenceClient {
       return;
     }
     retries.incrementAndGet();
+    retryCount.increment();
     if (reason == InferenceException.Reason.UNAVAILABLE) {
       // Another worker is likely up: go there at once.
       attempt(request, attempt + 1, error, e, result);
@@ -297,8 +343,20 @@ public final class RemotePool implements InferenceClient {
     private int breakerFailures = 3;
     private Duration breakerOpenFor = Duration.ofSeconds(2);
     private ClientTls tls;
+    private MeterRegistry registry = new SimpleMeterRegistry();
 
     private Builder() {}
+
+    /**
+     * Records the pool's metrics in {@code registry} (default: a private one).
+     *
+     * @param registry not null
+     * @return this
+     */
+    public Builder optMeterRegistry(MeterRegistry registry) {
+      this.registry = Objects.requireNonNull(registry, "registry");
+      return this;
+    }
 
     /**
      * Adds a worker (required: at least one).

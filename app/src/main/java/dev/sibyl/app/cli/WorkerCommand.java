@@ -3,6 +3,7 @@ package dev.sibyl.app.cli;
 import ai.djl.engine.Engine;
 import dev.sibyl.app.SibylMain;
 import dev.sibyl.workers.BatchingConfig;
+import dev.sibyl.workers.MetricsEndpoint;
 import dev.sibyl.workers.ModelHost;
 import dev.sibyl.workers.ServerTls;
 import dev.sibyl.workers.WorkerDevice;
@@ -12,6 +13,8 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -22,7 +25,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code sibyl worker}: an inference worker for one device. Serves every artifact directory under
  * {@code --artifacts} over gRPC with the Open Inference Protocol (v2), so that the sibyl client,
- * Triton's and KServe's clients, or any v2 client can call it; batches requests per model; stops
+ * Triton's and KServe's clients, or any v2 client can call it; batches requests per model; serves
+ * Prometheus metrics (queue depth, batch size, latency, outcomes) on {@code --metrics-port}; stops
  * gracefully on Ctrl-C (calls in flight finish, bounded at 5 s).
  */
 @Command(
@@ -55,6 +59,9 @@ public final class WorkerCommand implements Callable<Integer> {
   @Option(names = "--queue", paramLabel = "N", defaultValue = "1024", description = "Requests waiting per model before RESOURCE_EXHAUSTED (default ${DEFAULT-VALUE}).")
   private int queue;
 
+  @Option(names = "--metrics-port", paramLabel = "P", defaultValue = "8002", description = "Prometheus endpoint port, path /metrics (default ${DEFAULT-VALUE}, Triton's; 0 picks a free one; -1 turns it off).")
+  private int metricsPort;
+
   @Option(names = "--tls-cert", paramLabel = "PEM", description = "Server certificate chain: serve TLS.")
   private Path tlsCert;
 
@@ -69,6 +76,10 @@ public final class WorkerCommand implements Callable<Integer> {
     // 1. Options
     if (port < 0 || port > 65535) {
       throw new ParameterException(spec.commandLine(), "--port must be in [0, 65535], got " + port);
+    }
+    if (metricsPort < -1 || metricsPort > 65535) {
+      throw new ParameterException(
+          spec.commandLine(), "--metrics-port must be in [0, 65535] or -1 (off), got " + metricsPort);
     }
     if (!Files.isDirectory(artifacts)) {
       throw new ParameterException(spec.commandLine(), "--artifacts: not a directory: " + artifacts);
@@ -97,7 +108,8 @@ public final class WorkerCommand implements Callable<Integer> {
     ServerTls tls = tlsCert == null ? null : new ServerTls(tlsCert, tlsKey, tlsClientCa);
 
     // 2. Models
-    ModelHost models = ModelHost.load(artifacts, batching);
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    ModelHost models = ModelHost.load(artifacts, batching, registry);
     if (models.names().isEmpty()) {
       models.close();
       throw new ParameterException(
@@ -109,15 +121,24 @@ public final class WorkerCommand implements Callable<Integer> {
     String[] version = new SibylMain.VersionProvider().getVersion();
     try (StopSignal stop = StopSignal.install()) {
       WorkerServer worker = WorkerServer.start(new InetSocketAddress(host, port), models, tls, version[0]);
+      MetricsEndpoint metrics = null;
       try {
         stop.onStop(worker::close);
+        if (metricsPort >= 0) {
+          metrics = MetricsEndpoint.start(new InetSocketAddress(host, metricsPort), registry);
+        }
         err.println("worker on " + host + ":" + worker.port() + " (" + workerDevice + ", "
             + (tls == null ? "plaintext" : tlsClientCa == null ? "TLS" : "mutual TLS") + "), models "
-            + models.names() + "; Ctrl-C stops");
+            + models.names()
+            + (metrics == null ? "" : ", metrics on " + host + ":" + metrics.port() + MetricsEndpoint.PATH)
+            + "; Ctrl-C stops");
         err.flush();
         worker.awaitTermination();
       } finally {
         worker.close();
+        if (metrics != null) {
+          metrics.close();
+        }
       }
     }
     return 0;

@@ -37,6 +37,9 @@ class WorkerCommandTest {
     assertThat(run("worker", "--artifacts", dir.toString(), "--port", "70000")).isEqualTo(2);
     assertThat(lastError()).startsWith("--port must be in [0, 65535], got 70000");
 
+    assertThat(run("worker", "--artifacts", dir.toString(), "--metrics-port", "-2")).isEqualTo(2);
+    assertThat(lastError()).startsWith("--metrics-port must be in [0, 65535] or -1 (off), got -2");
+
     assertThat(run("worker", "--artifacts", dir.toString(), "--max-batch", "0")).isEqualTo(2);
     assertThat(lastError()).startsWith("maxBatchSize must be >= 1, got 0");
 
@@ -46,6 +49,6 @@ class WorkerCommandTest {
     Files.createDirectories(dir.resolve("not-an-artifact"));
     assertThat(run("worker", "--artifacts", dir.toString(), "--port", "0")).isEqualTo(2);
     assertThat(lastError()).startsWith("--artifacts: no artifact (a directory with a manifest.json) under ");
-    assertThat(err.toString().strip().lines()).hasSize(6);
+    assertThat(err.toString().strip().lines()).hasSize(7);
   }
 }
