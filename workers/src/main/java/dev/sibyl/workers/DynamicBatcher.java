@@ -63,7 +63,8 @@ public final class DynamicBatcher implements AutoCloseable {
   private static final long CLOSE_WAIT_MILLIS = 10_000;
 
   private final String name;
-  private final WindowModel model;
+  // Volatile: hot reload swaps it while the batcher runs (see #replaceModel).
+  private volatile WindowModel model;
   private final BatchingConfig config;
   private final BlockingQueue<Pending> queue;
   private final Thread thread;
@@ -188,9 +189,20 @@ public final class DynamicBatcher implements AutoCloseable {
     return c;
   }
 
-  /** The model this batcher serves. */
+  /** The model this batcher serves now. */
   public WindowModel model() {
     return model;
+  }
+
+  /**
+   * Serves a new version of the model from the next batch on (hot reload), keeping the queue:
+   * no request is dropped. A queued request that the new model does not accept (another lookback
+   * or a shorter horizon) fails with its {@link IllegalArgumentException}.
+   *
+   * @param next the new model; not null
+   */
+  public void replaceModel(WindowModel next) {
+    this.model = Objects.requireNonNull(next, "next");
   }
 
   /**
@@ -356,6 +368,7 @@ public final class DynamicBatcher implements AutoCloseable {
     }
     double[][][] out;
     try {
+      // predict checks the request again: a hot reload may have changed the model since submit.
       out = model.predict(stacked, horizon);
     } catch (RuntimeException e) {
       LOG.warn("model '{}' failed on a batch of {} windows: {}", name, total, e.toString());

@@ -8,13 +8,17 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The models a worker serves, each behind its own {@link DynamicBatcher}; owns the batchers and
@@ -23,17 +27,35 @@ import java.util.stream.Stream;
  * <p>Loaded from an artifacts directory: every sub-directory holding a {@code manifest.json} is
  * one model, named by the sub-directory (so {@code artifacts/etth1-dlinear} is served as {@code
  * etth1-dlinear}). Other entries are ignored.
+ *
+ * <p>Hot reload ({@link #reload()}, or every interval after {@link #watch(Duration)}): a new
+ * artifact directory starts being served, a removed one stops (its queued requests fail with
+ * UNAVAILABLE), and a changed one (its manifest's text differs: {@link Artifacts#save} writes the
+ * manifest last, with a new {@code createdAt}, so a changed manifest means a complete new
+ * artifact) is swapped into its running batcher without dropping queued requests. An artifact that
+ * fails to load is logged and the model already served keeps serving.
  */
 public final class ModelHost implements AutoCloseable {
 
-  private final Map<String, DynamicBatcher> batchers;
+  private static final Logger LOG = LoggerFactory.getLogger(ModelHost.class);
 
-  private ModelHost(Map<String, DynamicBatcher> batchers) {
-    this.batchers = Collections.unmodifiableMap(batchers);
+  private final Path root;
+  private final BatchingConfig config;
+  private final MeterRegistry registry;
+  private final Map<String, DynamicBatcher> batchers = new ConcurrentHashMap<>();
+  // Manifest text per served artifact, to see a changed one; guarded by this.
+  private final Map<String, String> manifests = new HashMap<>();
+  private Thread watcher;
+  private volatile boolean closed;
+
+  private ModelHost(Path root, BatchingConfig config, MeterRegistry registry) {
+    this.root = root;
+    this.config = Objects.requireNonNull(config, "config");
+    this.registry = Objects.requireNonNull(registry, "registry");
   }
 
   /**
-   * Serves the given models.
+   * Serves the given models (no artifacts directory: {@link #reload()} does nothing).
    *
    * @param models name to model; names must be non-empty; not null
    * @param config batching settings for every model; not null
@@ -53,15 +75,15 @@ public final class ModelHost implements AutoCloseable {
    */
   public static ModelHost of(
       Map<String, WindowModel> models, BatchingConfig config, MeterRegistry registry) {
-    Objects.requireNonNull(config, "config");
-    Map<String, DynamicBatcher> batchers = new TreeMap<>();
+    ModelHost host = new ModelHost(null, config, registry);
     for (Map.Entry<String, WindowModel> e : models.entrySet()) {
       if (e.getKey().isEmpty()) {
+        host.close();
         throw new IllegalArgumentException("a model name must not be empty");
       }
-      batchers.put(e.getKey(), new DynamicBatcher(e.getKey(), e.getValue(), config, registry));
+      host.batchers.put(e.getKey(), new DynamicBatcher(e.getKey(), e.getValue(), config, registry));
     }
-    return new ModelHost(batchers);
+    return host;
   }
 
   /**
@@ -92,23 +114,130 @@ public final class ModelHost implements AutoCloseable {
     if (!Files.isDirectory(root)) {
       throw new IOException(root + ": not a directory");
     }
-    List<Path> dirs = new ArrayList<>();
+    ModelHost host = new ModelHost(root, config, registry);
+    try {
+      for (Map.Entry<String, Path> e : host.scan().entrySet()) {
+        String manifest = Files.readString(e.getValue().resolve(Artifacts.MANIFEST));
+        WindowModel model = Artifacts.load(e.getValue()).model();
+        host.manifests.put(e.getKey(), manifest);
+        host.batchers.put(
+            e.getKey(), new DynamicBatcher(e.getKey(), model, config, registry));
+      }
+    } catch (IOException | RuntimeException e) {
+      host.close();
+      throw e;
+    }
+    return host;
+  }
+
+  /** Artifact directories under root by name, sorted. */
+  private Map<String, Path> scan() throws IOException {
+    Map<String, Path> dirs = new TreeMap<>();
     try (Stream<Path> entries = Files.list(root)) {
       entries
           .filter(p -> Files.isRegularFile(p.resolve(Artifacts.MANIFEST)))
-          .sorted()
-          .forEach(dirs::add);
+          .forEach(p -> dirs.put(p.getFileName().toString(), p));
     }
-    Map<String, WindowModel> models = new TreeMap<>();
-    for (Path dir : dirs) {
-      models.put(dir.getFileName().toString(), Artifacts.load(dir).model());
+    return dirs;
+  }
+
+  /**
+   * Brings the served models in line with the artifacts directory (see the class documentation).
+   *
+   * @return the names added, replaced or removed, in that order, each prefixed by {@code +},
+   *     {@code ~} or {@code -}; empty when nothing changed or the host has no directory
+   * @throws IOException when the directory cannot be listed
+   */
+  public synchronized List<String> reload() throws IOException {
+    List<String> changes = new ArrayList<>();
+    if (root == null || closed) {
+      return changes;
     }
-    return of(models, config, registry);
+    Map<String, Path> found = scan();
+    for (Map.Entry<String, Path> e : found.entrySet()) {
+      String name = e.getKey();
+      String manifest;
+      try {
+        manifest = Files.readString(e.getValue().resolve(Artifacts.MANIFEST));
+      } catch (IOException ex) {
+        LOG.warn("hot reload: cannot read {}: {}", e.getValue(), ex.toString());
+        continue;
+      }
+      if (manifest.equals(manifests.get(name))) {
+        continue;
+      }
+      WindowModel model;
+      try {
+        model = Artifacts.load(e.getValue()).model();
+      } catch (ArtifactException | RuntimeException ex) {
+        LOG.warn("hot reload: keeping what is served for '{}': {}", name, ex.getMessage());
+        continue;
+      }
+      DynamicBatcher b = batchers.get(name);
+      if (b == null) {
+        batchers.put(name, new DynamicBatcher(name, model, config, registry));
+        changes.add("+" + name);
+      } else {
+        b.replaceModel(model);
+        changes.add("~" + name);
+      }
+      manifests.put(name, manifest);
+    }
+    for (String name : List.copyOf(manifests.keySet())) {
+      if (!found.containsKey(name)) {
+        manifests.remove(name);
+        DynamicBatcher b = batchers.remove(name);
+        if (b != null) {
+          b.close();
+        }
+        changes.add("-" + name);
+      }
+    }
+    if (!changes.isEmpty()) {
+      LOG.info("hot reload of {}: {}", root, changes);
+    }
+    return changes;
+  }
+
+  /**
+   * Starts a thread ({@code sibyl-artifact-watch}) that calls {@link #reload()} every {@code
+   * interval} until {@link #close()}. Polling rather than file events: artifacts are directories
+   * written file by file, and events on nested directories are not portable.
+   *
+   * @param interval time between scans, positive; not null
+   * @throws IllegalStateException when already watching or without an artifacts directory
+   */
+  public synchronized void watch(Duration interval) {
+    if (interval.isNegative() || interval.isZero()) {
+      throw new IllegalArgumentException("watch interval must be positive, got " + interval);
+    }
+    if (root == null || watcher != null) {
+      throw new IllegalStateException(
+          root == null ? "no artifacts directory to watch" : "already watching " + root);
+    }
+    long millis = Math.max(1, interval.toMillis());
+    watcher =
+        new Thread(
+            () -> {
+              while (!closed) {
+                try {
+                  Thread.sleep(millis);
+                  reload();
+                } catch (InterruptedException e) {
+                  return;
+                } catch (IOException | RuntimeException e) {
+                  LOG.warn("hot reload of {} failed: {}", root, e.toString());
+                }
+              }
+            },
+            "sibyl-artifact-watch");
+    watcher.setDaemon(true);
+    watcher.start();
   }
 
   /** The served model names, sorted. */
   public List<String> names() {
-    return List.copyOf(batchers.keySet());
+    return List.copyOf(new TreeMap<>(batchers).keySet());
   }
 
   /**
@@ -121,11 +250,26 @@ public final class ModelHost implements AutoCloseable {
     return batchers.get(name);
   }
 
-  /** Closes every batcher (fails their queued requests). */
+  /** Stops watching and closes every batcher (fails their queued requests). Idempotent. */
   @Override
   public void close() {
-    for (DynamicBatcher b : batchers.values()) {
-      b.close();
+    closed = true;
+    Thread w;
+    synchronized (this) {
+      w = watcher;
+    }
+    if (w != null) {
+      w.interrupt();
+      try {
+        w.join(10_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    synchronized (this) {
+      for (DynamicBatcher b : batchers.values()) {
+        b.close();
+      }
     }
   }
 }

@@ -26,7 +26,8 @@ import picocli.CommandLine.Spec;
  * {@code sibyl worker}: an inference worker for one device. Serves every artifact directory under
  * {@code --artifacts} over gRPC with the Open Inference Protocol (v2), so that the sibyl client,
  * Triton's and KServe's clients, or any v2 client can call it; batches requests per model; serves
- * Prometheus metrics (queue depth, batch size, latency, outcomes) on {@code --metrics-port}; stops
+ * Prometheus metrics (queue depth, batch size, latency, outcomes) on {@code --metrics-port};
+ * hot-reloads artifacts that appear, change or disappear under {@code --artifacts}; stops
  * gracefully on Ctrl-C (calls in flight finish, bounded at 5 s).
  */
 @Command(
@@ -59,6 +60,9 @@ public final class WorkerCommand implements Callable<Integer> {
   @Option(names = "--queue", paramLabel = "N", defaultValue = "1024", description = "Requests waiting per model before RESOURCE_EXHAUSTED (default ${DEFAULT-VALUE}).")
   private int queue;
 
+  @Option(names = "--reload-interval", paramLabel = "DURATION", defaultValue = "2s", converter = DurationConverter.class, description = "How often to look for new, changed or removed artifacts and hot-reload them (default ${DEFAULT-VALUE}; 0s turns it off).")
+  private Duration reloadInterval;
+
   @Option(names = "--metrics-port", paramLabel = "P", defaultValue = "8002", description = "Prometheus endpoint port, path /metrics (default ${DEFAULT-VALUE}, Triton's; 0 picks a free one; -1 turns it off).")
   private int metricsPort;
 
@@ -80,6 +84,9 @@ public final class WorkerCommand implements Callable<Integer> {
     if (metricsPort < -1 || metricsPort > 65535) {
       throw new ParameterException(
           spec.commandLine(), "--metrics-port must be in [0, 65535] or -1 (off), got " + metricsPort);
+    }
+    if (reloadInterval.isNegative()) {
+      throw new ParameterException(spec.commandLine(), "--reload-interval must be >= 0, got " + reloadInterval);
     }
     if (!Files.isDirectory(artifacts)) {
       throw new ParameterException(spec.commandLine(), "--artifacts: not a directory: " + artifacts);
@@ -114,6 +121,10 @@ public final class WorkerCommand implements Callable<Integer> {
       models.close();
       throw new ParameterException(
           spec.commandLine(), "--artifacts: no artifact (a directory with a manifest.json) under " + artifacts);
+    }
+
+    if (!reloadInterval.isZero()) {
+      models.watch(reloadInterval);
     }
 
     // 3. Serve until Ctrl-C
