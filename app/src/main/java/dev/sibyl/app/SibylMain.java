@@ -61,6 +61,7 @@ import picocli.CommandLine.Spec;
       dev.sibyl.app.cli.TrainCommand.class,
       dev.sibyl.app.cli.EvaluateCommand.class,
       dev.sibyl.app.cli.AlertsCommand.class,
+      dev.sibyl.app.cli.WorkerCommand.class,
     })
 public final class SibylMain implements Callable<Integer> {
 

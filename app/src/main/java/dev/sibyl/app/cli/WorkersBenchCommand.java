@@ -1,0 +1,149 @@
+package dev.sibyl.app.cli;
+
+import dev.sibyl.models.api.WindowModel;
+import dev.sibyl.models.artifact.Artifacts;
+import dev.sibyl.workers.BatchingConfig;
+import dev.sibyl.workers.WorkerBench;
+import java.io.BufferedReader;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code sibyl bench workers}: one artifact served by a real worker on the loopback interface under
+ * {@code --series} concurrent closed-loop series of one-window requests (over gRPC, through the
+ * client), first with batching off (max batch 1), then with dynamic batching; prints throughput
+ * and client-side p50/p99 latency of both and their throughput ratio. Windows are consecutive
+ * windows of {@code --data}. Meant for LLM-backed models, whose cost per call is what batching
+ * amortises; any artifact runs.
+ */
+@Command(
+    name = "workers",
+    sortOptions = false,
+    description = {
+      "Worker throughput and p50/p99 latency at batch 1 against dynamic batching, with concurrent"
+          + " series over loopback gRPC, as a ratio."
+    })
+public final class WorkersBenchCommand implements Callable<Integer> {
+
+  /** Rows of --data read for windows: plenty of distinct windows, little parsing. */
+  private static final int MAX_ROWS = 4000;
+
+  @Spec private CommandSpec spec;
+
+  @Option(names = "--artifact", required = true, paramLabel = "DIR", description = "Artifact directory of the model to serve.")
+  private Path artifact;
+
+  @Option(names = "--data", paramLabel = "CSV", defaultValue = "../shared/datasets/ett/ETTh1.csv", description = "Series to take windows from (default ${DEFAULT-VALUE}).")
+  private Path data;
+
+  @Option(names = "--series", paramLabel = "N", defaultValue = "64", description = "Concurrent series (default ${DEFAULT-VALUE}).")
+  private int series;
+
+  @Option(names = "--max-batch", paramLabel = "N", defaultValue = "64", description = "Max batch of the batched run (default ${DEFAULT-VALUE}).")
+  private int maxBatch;
+
+  @Option(names = "--max-delay", paramLabel = "DURATION", defaultValue = "5ms", converter = DurationConverter.class, description = "Max queue delay of the batched run (default ${DEFAULT-VALUE}).")
+  private Duration maxDelay;
+
+  @Option(names = "--seconds", paramLabel = "S", defaultValue = "10", description = "Measured seconds per run (default ${DEFAULT-VALUE}).")
+  private int seconds;
+
+  @Option(names = "--warmup", paramLabel = "S", defaultValue = "2", description = "Warm-up seconds per run (default ${DEFAULT-VALUE}).")
+  private int warmup;
+
+  @Override
+  public Integer call() throws Exception {
+    // 1. Options
+    if (series < 1 || maxBatch < 1 || seconds < 1 || warmup < 0) {
+      throw new ParameterException(spec.commandLine(), "--series, --max-batch and --seconds must be >= 1, --warmup >= 0");
+    }
+    if (!Files.isRegularFile(data)) {
+      throw new ParameterException(spec.commandLine(), "--data: no such file: " + data);
+    }
+    WindowModel model = Artifacts.load(artifact).model();
+    double[][][] windows = windows(model);
+    PrintWriter err = spec.commandLine().getErr();
+    err.printf(Locale.ROOT, "%s L=%d H=%d, %d series, %d windows of %s%n", model.family(), model.lookback(), model.horizon(), series, windows.length, data);
+    err.flush();
+
+    // 2. Batch 1, then dynamic batching, same load
+    WorkerBench.Result one = WorkerBench.run(model, new BatchingConfig(1, Duration.ZERO, 4096), windows, model.horizon(), series, Duration.ofSeconds(warmup), Duration.ofSeconds(seconds));
+    print(err, "batch 1", one);
+    WorkerBench.Result dyn = WorkerBench.run(model, new BatchingConfig(maxBatch, maxDelay, 4096), windows, model.horizon(), series, Duration.ofSeconds(warmup), Duration.ofSeconds(seconds));
+    print(err, "dynamic", dyn);
+    double ratio = dyn.throughput() / one.throughput();
+    err.printf(Locale.ROOT, "throughput ratio dynamic / batch 1: %.2fx%n", ratio);
+    err.flush();
+
+    // 3. The JSON line
+    spec.commandLine().getOut().println(String.format(Locale.ROOT,
+        "{\"bench\":\"workers\",\"family\":\"%s\",\"lookback\":%d,\"horizon\":%d,\"series\":%d,\"seconds\":%d,"
+            + "\"batch1\":%s,\"dynamic\":%s,\"max_delay_ms\":%d,\"ratio\":%.4f}",
+        model.family(), model.lookback(), model.horizon(), series, seconds, json(one), json(dyn), maxDelay.toMillis(), ratio));
+    return one.failed() + dyn.failed() == 0 ? 0 : 1;
+  }
+
+  private static void print(PrintWriter err, String label, WorkerBench.Result r) {
+    err.printf(Locale.ROOT, "%-8s max batch %3d: %9.1f req/s, p50 %8.2f ms, p99 %8.2f ms, mean batch %5.1f, %d requests, %d failed%n",
+        label, r.maxBatch(), r.throughput(), r.p50Millis(), r.p99Millis(), r.meanBatch(), r.requests(), r.failed());
+    err.flush();
+  }
+
+  private static String json(WorkerBench.Result r) {
+    return String.format(Locale.ROOT,
+        "{\"max_batch\":%d,\"requests\":%d,\"throughput_per_s\":%.2f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"mean_batch\":%.2f,\"failed\":%d}",
+        r.maxBatch(), r.requests(), r.throughput(), r.p50Millis(), r.p99Millis(), r.meanBatch(), r.failed());
+  }
+
+  /** Consecutive windows of the numeric columns: shape (n, channels, lookback). */
+  private double[][][] windows(WindowModel model) throws Exception {
+    List<double[]> rows = new ArrayList<>();
+    try (BufferedReader in = Files.newBufferedReader(data)) {
+      String header = in.readLine();
+      if (header == null) {
+        throw new ParameterException(spec.commandLine(), "--data: empty file: " + data);
+      }
+      String line;
+      while (rows.size() < MAX_ROWS && (line = in.readLine()) != null) {
+        String[] f = line.split(",");
+        List<Double> values = new ArrayList<>();
+        for (String v : f) {
+          try {
+            values.add(Double.parseDouble(v.trim()));
+          } catch (NumberFormatException e) {
+            // a date or label column
+          }
+        }
+        rows.add(values.stream().mapToDouble(Double::doubleValue).toArray());
+      }
+    }
+    int channels = model.channels() > 0 ? model.channels() : rows.get(0).length;
+    if (rows.get(0).length < channels) {
+      throw new ParameterException(spec.commandLine(), "--data has " + rows.get(0).length + " numeric columns, the model needs " + channels);
+    }
+    int n = rows.size() - model.lookback();
+    if (n < 1) {
+      throw new ParameterException(spec.commandLine(), "--data has fewer rows than the lookback " + model.lookback());
+    }
+    double[][][] w = new double[n][channels][model.lookback()];
+    for (int i = 0; i < n; i++) {
+      for (int t = 0; t < model.lookback(); t++) {
+        for (int c = 0; c < channels; c++) {
+          w[i][c][t] = rows.get(i + t)[c];
+        }
+      }
+    }
+    return w;
+  }
+}
