@@ -99,9 +99,16 @@ public final class TrainCommand implements Callable<Integer> {
       throw new ParameterException(
           spec.commandLine(), "--model: unknown family '" + model + "'; trainable families: " + ModelRegistry.names());
     }
-    if (backbone != null) {
+    boolean llmBacked = ModelRegistry.family(model).defaultHyperparameters().containsKey("backbone");
+    if (backbone != null && !llmBacked) {
       throw new ParameterException(
           spec.commandLine(), "--backbone applies to LLM-backed families only; " + model + " has no backbone");
+    }
+    if (backbone == null && llmBacked) {
+      throw new ParameterException(spec.commandLine(), "--backbone is required for " + model);
+    }
+    if (backbone != null && !Files.exists(backbone)) {
+      throw new ParameterException(spec.commandLine(), "--backbone: no such file or directory: " + backbone);
     }
     if (!Files.isRegularFile(data)) {
       throw new ParameterException(spec.commandLine(), "--data: no such file: " + data);
@@ -127,7 +134,7 @@ public final class TrainCommand implements Callable<Integer> {
             lookback,
             horizon);
     TrainingOptions options =
-        new TrainingOptions(epochs, batchSize, learningRate, patience, seed, null, hyperparameters);
+        new TrainingOptions(epochs, batchSize, learningRate, patience, seed, backbone, hyperparameters);
 
     // 3. Train with a progress line, then write the artifact
     // threads before the engine starts (setSeed starts it)

@@ -2,6 +2,7 @@ package dev.sibyl.models.api;
 
 import dev.sibyl.models.controls.ArFamily;
 import dev.sibyl.models.controls.DlinearFamily;
+import dev.sibyl.models.timellm.TimeLlmFamily;
 import java.util.Collections;
 import java.util.Objects;
 import java.util.Set;
@@ -22,6 +23,7 @@ public final class ModelRegistry {
     SortedMap<String, ModelFamily> families = new TreeMap<>();
     register(families, new DlinearFamily());
     register(families, new ArFamily());
+    register(families, new TimeLlmFamily());
     FAMILIES = Collections.unmodifiableSortedMap(families);
   }
 
