@@ -1,8 +1,6 @@
 package dev.sibyl.models.timellm;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
@@ -190,12 +188,15 @@ final class TimeLlmNetwork implements AutoCloseable {
       }
       NDArray ids = manager.create(flat, new Shape(n, length)).toType(DataType.INT64, false);
       NDArray prompt = decoder.tokenEmbeddings(ids); // (N, T, D)
-      NDArray input = NDArrays.concat(new NDList(prompt, reprogrammed), 1); // (N, T + P, D)
       NDArray hidden;
       try (DecoderState state = decoder.newState(n)) {
-        hidden = decoder.forward(input, state, useLayers);
+        // Two passes over [prompt; patches], the same causal computation as one: the prompt's
+        // pass involves no trainable parameter, so autograd records nothing for it and the
+        // backward pass covers the patch positions only.
+        decoder.forward(prompt, state, useLayers);
+        hidden = decoder.forward(reprogrammed, state, useLayers); // (N, P, D)
       }
-      features = hidden.get(new NDIndex(":, {}:, :{}", length, dFf)); // (N, P, dFf)
+      features = hidden.get(new NDIndex(":, :, :{}", dFf)); // (N, P, dFf)
     } else {
       // the ablation: patches go straight from reprogramming to the head
       features = reprogrammed.get(new NDIndex(":, :, :{}", dFf));

@@ -10,7 +10,11 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
+import dev.sibyl.models.api.ForecastResult;
+import dev.sibyl.models.api.Forecaster;
+import dev.sibyl.models.api.ForecasterRegistry;
 import dev.sibyl.models.api.ModelRegistry;
+import dev.sibyl.models.api.SeriesWindow;
 import dev.sibyl.models.api.TrainingData;
 import dev.sibyl.models.api.TrainingListener;
 import dev.sibyl.models.api.TrainingOptions;
@@ -183,6 +187,9 @@ class TimeLlmTest {
         };
     Map<String, String> hp = small(checkpoint);
     hp.remove(TimeLlmConfig.BACKBONE);
+    // one block and the prompt's last 48 tokens (the statistics) keep the test to seconds
+    hp.put(TimeLlmConfig.LLM_LAYERS, "1");
+    hp.put(TimeLlmConfig.PROMPT_TOKENS, "48");
     TrainingOptions options = new TrainingOptions(6, 8, 0.01, 6, 7, checkpoint, hp);
     // the backbone before: the token table and the hidden states of fixed inputs
     float[] tableBefore;
@@ -233,6 +240,17 @@ class TimeLlmTest {
       }
     }
     assertEquals(model.parametersTrainable(), loaded.parametersTrainable());
+    // the streaming pipeline's selection (model.family, model.option.artifact) serves it
+    Forecaster f =
+        ForecasterRegistry.create(
+            "time-llm", Map.of("artifact", out.toString(), "calibration.size", "2"));
+    double[] values = series(48);
+    ForecastResult r = f.forecast(new SeriesWindow(new long[48], values, 1000), 8);
+    assertEquals(8, r.mean().length);
+    // the point forecast is the model's on the window standardised by its own statistics
+    double[] x = Arrays.copyOfRange(values, 16, 48);
+    double[] direct = loaded.predict(new double[][][] {{x}}, 8)[0][0];
+    assertEquals(direct[0], r.mean()[0], 1e-4);
     // another digest: the artifact refuses the checkpoint with both digests in the message
     Map<String, String> wrong = new HashMap<>(model.hyperparameters());
     wrong.put(TimeLlmConfig.BACKBONE_SHA256, "0".repeat(64));
