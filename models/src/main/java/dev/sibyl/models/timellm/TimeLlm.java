@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
 import dev.sibyl.models.api.WindowModel;
 import dev.sibyl.models.artifact.Weights;
+import dev.sibyl.models.backbone.DecoderState;
 import java.util.Arrays;
 import java.util.Map;
 
@@ -171,8 +172,9 @@ public final class TimeLlm implements WindowModel {
       int count = Math.min(PREDICT_ROWS, x.length - first);
       double[][] chunk = Arrays.copyOfRange(x, first, first + count);
       float[] out;
-      try (NDScope scope = new NDScope()) {
-        NDArray f = network.forward(chunk, promptIds(chunk));
+      try (NDScope scope = new NDScope();
+          DecoderState state = network.newState(count)) {
+        NDArray f = network.forward(chunk, promptIds(chunk), state);
         out = f.toFloatArray();
       }
       for (int i = 0; i < count; i++) {

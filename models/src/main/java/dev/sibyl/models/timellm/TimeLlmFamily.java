@@ -13,6 +13,7 @@ import dev.sibyl.models.api.TrainingOptions;
 import dev.sibyl.models.api.TrainingResult;
 import dev.sibyl.models.api.WindowModel;
 import dev.sibyl.models.artifact.Weights;
+import dev.sibyl.models.backbone.DecoderState;
 import dev.sibyl.models.train.Adam;
 import dev.sibyl.models.train.Batches;
 import dev.sibyl.models.train.EarlyStopping;
@@ -217,14 +218,15 @@ public final class TimeLlmFamily implements ModelFamily {
         }
         int[][] prompts = model.promptIds(x);
         double loss;
-        try (NDScope scope = new NDScope()) {
+        try (NDScope scope = new NDScope();
+            DecoderState state = network.newState(n)) {
           var m = network.manager();
           NDArray target = m.create(y, new Shape(n, h));
           NDArray mu = m.create(mean, new Shape(n, 1));
           NDArray sigma = m.create(std, new Shape(n, 1));
           try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
             // the loss is on the data's scale, as the reference de-normalises before it
-            NDArray out = network.forward(x, prompts).mul(sigma).add(mu);
+            NDArray out = network.forward(x, prompts, state).mul(sigma).add(mu);
             NDArray mse = out.sub(target).square().mean();
             collector.backward(mse);
             loss = mse.getFloat();

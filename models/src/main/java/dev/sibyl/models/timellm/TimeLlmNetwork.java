@@ -131,6 +131,16 @@ final class TimeLlmNetwork implements AutoCloseable {
     return w;
   }
 
+  /**
+   * A decoder state for one forward pass, or null when the model runs without the LLM.
+   *
+   * @param rows N
+   * @return the state; the caller closes it
+   */
+  DecoderState newState(int rows) {
+    return config.llm() ? decoder.newState(rows) : null;
+  }
+
   /** The trainable arrays, in {@link #NAMES} order. */
   List<NDArray> parameters() {
     return parameters;
@@ -166,9 +176,12 @@ final class TimeLlmNetwork implements AutoCloseable {
    *
    * @param rows normalised windows; shape (N, L)
    * @param prompts prompt token ids; shape (N, promptLength); ignored without the LLM
+   * @param state a fresh state of batch N from {@link #newState}, null without the LLM; the caller
+   *     closes it only after the backward pass (its cache holds arrays of the graph: closing it
+   *     earlier crashed PyTorch's backward in native code, intermittently)
    * @return the normalised forecasts; shape (N, H)
    */
-  NDArray forward(double[][] rows, int[][] prompts) {
+  NDArray forward(double[][] rows, int[][] prompts, DecoderState state) {
     int n = rows.length;
     int patches = config.patches();
     // 1. Patches -> embeddings -> reprogrammed into the LLM's space: (N, P, D)
@@ -188,14 +201,11 @@ final class TimeLlmNetwork implements AutoCloseable {
       }
       NDArray ids = manager.create(flat, new Shape(n, length)).toType(DataType.INT64, false);
       NDArray prompt = decoder.tokenEmbeddings(ids); // (N, T, D)
-      NDArray hidden;
-      try (DecoderState state = decoder.newState(n)) {
-        // Two passes over [prompt; patches], the same causal computation as one: the prompt's
-        // pass involves no trainable parameter, so autograd records nothing for it and the
-        // backward pass covers the patch positions only.
-        decoder.forward(prompt, state, useLayers);
-        hidden = decoder.forward(reprogrammed, state, useLayers); // (N, P, D)
-      }
+      // Two passes over [prompt; patches], the same causal computation as one: the prompt's
+      // pass involves no trainable parameter, so autograd records nothing for it and the
+      // backward pass covers the patch positions only.
+      decoder.forward(prompt, state, useLayers);
+      NDArray hidden = decoder.forward(reprogrammed, state, useLayers); // (N, P, D)
       features = hidden.get(new NDIndex(":, :, :{}", dFf)); // (N, P, dFf)
     } else {
       // the ablation: patches go straight from reprogramming to the head

@@ -92,7 +92,8 @@ class TimeLlmTest {
       x[i] = Arrays.copyOfRange(series(64), i, i + 32);
     }
     RevIn.normalise(x);
-    try (NDScope scope = new NDScope()) {
+    try (NDScope scope = new NDScope();
+        DecoderState state = net.newState(n)) {
       NDManager m = net.manager();
       List<NDArray> p = net.parameters();
       NDArray patches = m.create(PatchEmbedding.patches(x, 8, 4), new Shape(n, 8, 8));
@@ -104,7 +105,7 @@ class TimeLlmTest {
       assertEquals(new Shape(n, 8, d), layer.forward(embedded, prototypes).getShape());
       int[][] ids = model.promptIds(x);
       assertEquals(model.prompts().length(), ids[0].length);
-      assertEquals(new Shape(n, 8), net.forward(x, ids).getShape());
+      assertEquals(new Shape(n, 8), net.forward(x, ids, state).getShape());
     }
     // the head reads 8 patches x min(d_ff 128, D 64) features
     assertEquals(8L * 64, net.parameters().get(12).getShape().get(0));
