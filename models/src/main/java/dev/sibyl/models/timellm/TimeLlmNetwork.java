@@ -107,10 +107,7 @@ final class TimeLlmNetwork implements AutoCloseable {
 
   /**
    * PyTorch's {@code nn.Linear} initialisation, uniform in {@code +-1/sqrt(fan_in)} for weight and
-   * bias, drawn in Java from the seed, except the head, which starts at zero (a departure: the
-   * backbone's hidden states leave its final RMSNorm with large values, and the uniform
-   * initialisation over 64 x 64 of them gave first forecasts several standard deviations off and a
-   * first-epoch loss spiking above 30; from zero the first forecast is the window's mean).
+   * bias, drawn in Java from the seed.
    */
   static Map<String, Weights.Tensor> initial(TimeLlmConfig config, Decoder decoder, long seed) {
     Random random = new Random(seed);
@@ -126,10 +123,8 @@ final class TimeLlmNetwork implements AutoCloseable {
         size *= (int) x;
       }
       float[] a = new float[size];
-      // the head starts at zero: see the method comment
-      double b = e.getKey().startsWith("head.") ? 0 : bound;
       for (int i = 0; i < size; i++) {
-        a[i] = (float) ((random.nextDouble() * 2 - 1) * b);
+        a[i] = (float) ((random.nextDouble() * 2 - 1) * bound);
       }
       w.put(e.getKey(), new Weights.Tensor(a, shape));
     }
