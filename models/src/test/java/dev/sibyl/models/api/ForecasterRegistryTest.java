@@ -89,7 +89,7 @@ class ForecasterRegistryTest {
     assertThatThrownBy(() -> ForecasterRegistry.create("arima", Map.of()))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage(
-            "unknown forecaster family 'arima'; known families: [ar, dlinear, holt-winters, seasonal-naive]");
+            "unknown forecaster family 'arima'; known families: [ar, dlinear, holt-winters, seasonal-naive, time-llm]");
   }
 
   @Test
