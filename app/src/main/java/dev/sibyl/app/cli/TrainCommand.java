@@ -40,7 +40,7 @@ public final class TrainCommand implements Callable<Integer> {
 
   @Spec private CommandSpec spec;
 
-  @Option(names = "--model", required = true, paramLabel = "FAMILY", description = "Model family to train (dlinear, ar).")
+  @Option(names = "--model", required = true, paramLabel = "FAMILY", description = "Model family to train (dlinear, ar, time-llm).")
   private String model;
 
   @Option(names = "--data", required = true, paramLabel = "CSV", description = "Training data: header, optional date column, numeric channels.")

@@ -24,6 +24,8 @@ import dev.sibyl.models.artifact.Manifest;
 import dev.sibyl.models.backbone.Decoder;
 import dev.sibyl.models.backbone.DecoderState;
 import dev.sibyl.models.backbone.TinyLm;
+import dev.sibyl.models.runtime.DeviceConfig;
+import dev.sibyl.models.runtime.ModelRuntime;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -31,6 +33,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,6 +41,12 @@ import org.junit.jupiter.api.io.TempDir;
 class TimeLlmTest {
 
   @TempDir Path dir;
+
+  /** One PyTorch thread, when this class starts the engine: on a busy 2-core machine two spin. */
+  @BeforeAll
+  static void oneThread() {
+    ModelRuntime.start(new DeviceConfig(DeviceConfig.DEVICE_DEFAULT, 1, 1));
+  }
 
   /** A small configuration: L = 32, H = 8, patches of 8 at stride 4 (8 patches), 2 blocks. */
   private static Map<String, String> small(Path checkpoint) {
