@@ -41,7 +41,7 @@ public final class TrainCommand implements Callable<Integer> {
 
   @Spec private CommandSpec spec;
 
-  @Option(names = "--model", required = true, paramLabel = "FAMILY", description = "Model family to train (dlinear, ar).")
+  @Option(names = "--model", required = true, paramLabel = "FAMILY", description = "Model family to train (dlinear, ar, time-llm).")
   private String model;
 
   @Option(names = "--data", required = true, paramLabel = "CSV", description = "Training data: header, optional date column, numeric channels.")
@@ -110,9 +110,16 @@ public final class TrainCommand implements Callable<Integer> {
       throw new ParameterException(
           spec.commandLine(), "--model: unknown family '" + model + "'; trainable families: " + ModelRegistry.names());
     }
-    if (backbone != null) {
+    boolean llmBacked = ModelRegistry.family(model).defaultHyperparameters().containsKey("backbone");
+    if (backbone != null && !llmBacked) {
       throw new ParameterException(
           spec.commandLine(), "--backbone applies to LLM-backed families only; " + model + " has no backbone");
+    }
+    if (backbone == null && llmBacked) {
+      throw new ParameterException(spec.commandLine(), "--backbone is required for " + model);
+    }
+    if (backbone != null && !Files.exists(backbone)) {
+      throw new ParameterException(spec.commandLine(), "--backbone: no such file or directory: " + backbone);
     }
     if (!Files.isRegularFile(data)) {
       throw new ParameterException(spec.commandLine(), "--data: no such file: " + data);
@@ -138,7 +145,7 @@ public final class TrainCommand implements Callable<Integer> {
             lookback,
             horizon);
     TrainingOptions options =
-        new TrainingOptions(epochs, batchSize, learningRate, patience, seed, null, hyperparameters);
+        new TrainingOptions(epochs, batchSize, learningRate, patience, seed, backbone, hyperparameters);
 
     // 3. Train with a progress line, then write the artifact
     // threads before the engine starts (setSeed starts it)

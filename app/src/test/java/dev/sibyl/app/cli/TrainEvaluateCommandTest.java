@@ -41,7 +41,7 @@ class TrainEvaluateCommandTest {
   void badOptionsAreOneLineUsageErrors() {
     assertThat(run("train", "--model", "arima", "--data", csv.toString(), "--lookback", "48",
         "--horizon", "12", "--out", dir.resolve("a").toString())).isEqualTo(2);
-    assertThat(err.toString()).contains("--model: unknown family 'arima'; trainable families: [ar, dlinear, s-mamba]");
+    assertThat(err.toString()).contains("--model: unknown family 'arima'; trainable families: [ar, dlinear, s-mamba, time-llm]");
     assertThat(err.toString().strip().lines()).hasSize(1);
 
     assertThat(run("train", "--model", "ar", "--data", csv.toString(), "--lookback", "0",
@@ -49,6 +49,13 @@ class TrainEvaluateCommandTest {
     assertThat(run("evaluate", "--data", csv.toString(), "--horizons", "12",
         "--report", dir.resolve("r.json").toString())).isEqualTo(2);
     assertThat(err.toString()).contains("give either --artifact (one or more) or --model seasonal-naive");
+    // --backbone: required by the LLM-backed family, refused by the others
+    assertThat(run("train", "--model", "time-llm", "--data", csv.toString(), "--lookback", "48",
+        "--horizon", "12", "--out", dir.resolve("a").toString())).isEqualTo(2);
+    assertThat(err.toString()).contains("--backbone is required for time-llm");
+    assertThat(run("train", "--model", "ar", "--data", csv.toString(), "--lookback", "48",
+        "--horizon", "12", "--backbone", csv.toString(), "--out", dir.resolve("a").toString())).isEqualTo(2);
+    assertThat(err.toString()).contains("--backbone applies to LLM-backed families only; ar has no backbone");
   }
 
   @Test

@@ -3,6 +3,7 @@ package dev.sibyl.models.api;
 import dev.sibyl.models.controls.ArFamily;
 import dev.sibyl.models.controls.DlinearFamily;
 import dev.sibyl.models.smamba.SMambaFamily;
+import dev.sibyl.models.timellm.TimeLlmFamily;
 import java.util.Collections;
 import java.util.Objects;
 import java.util.Set;
@@ -24,6 +25,7 @@ public final class ModelRegistry {
     register(families, new DlinearFamily());
     register(families, new ArFamily());
     register(families, new SMambaFamily());
+    register(families, new TimeLlmFamily());
     FAMILIES = Collections.unmodifiableSortedMap(families);
   }
 
