@@ -111,8 +111,8 @@ public final class DlinearFamily implements ModelFamily {
     int h = data.horizon();
     int c = data.channels();
     Dlinear initial = create(options.hyperparameters(), l, h, options.seed());
-    float[] train = flatten(data.train()); // (rows, C)
-    float[] val = flatten(data.validation()); // (rows, C)
+    float[] train = Batches.flatten(data.train()); // (rows, C)
+    float[] val = Batches.flatten(data.validation()); // (rows, C)
     Random shuffle = new Random(options.seed() + 1);
     EarlyStopping stopping = new EarlyStopping(options.patience());
     float[][] best = null;
@@ -140,7 +140,7 @@ public final class DlinearFamily implements ModelFamily {
           double loss;
           try (NDScope scope = new NDScope()) {
             // 2. The batch: every channel of each window is one row; x (B*C, L), y (B*C, H)
-            float[][] xy = gather(train, c, batches[b], l, h);
+            float[][] xy = Batches.gather(train, c, batches[b], l, h);
             NDArray x = manager.create(xy[0], new Shape((long) batches[b].length * c, l));
             NDArray y = manager.create(xy[1], new Shape((long) batches[b].length * c, h));
             try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
@@ -211,7 +211,7 @@ public final class DlinearFamily implements ModelFamily {
         idx[i] = first + i;
       }
       try (NDScope scope = new NDScope()) {
-        float[][] xy = gather(rows, c, idx, l, h);
+        float[][] xy = Batches.gather(rows, c, idx, l, h);
         NDArray x = manager.create(xy[0], new Shape((long) count * c, l));
         NDArray y = manager.create(xy[1], new Shape((long) count * c, h));
         NDArray err = forward(x, avgT, ws, bs, wt, bt).sub(y);
@@ -223,41 +223,7 @@ public final class DlinearFamily implements ModelFamily {
     return new double[] {sq / n, abs / n};
   }
 
-  /**
-   * Gathers windows into row-per-channel inputs and targets.
-   *
-   * @param rows flattened (rows, C)
-   * @param starts window start rows; shape (B)
-   * @return {x (B*C*L), y (B*C*H)}, row b*C + ch
-   */
-  private static float[][] gather(float[] rows, int c, int[] starts, int l, int h) {
-    float[] x = new float[starts.length * c * l];
-    float[] y = new float[starts.length * c * h];
-    for (int b = 0; b < starts.length; b++) {
-      int s = starts[b];
-      for (int ch = 0; ch < c; ch++) {
-        int r = b * c + ch;
-        for (int t = 0; t < l; t++) {
-          x[r * l + t] = rows[(s + t) * c + ch];
-        }
-        for (int t = 0; t < h; t++) {
-          y[r * h + t] = rows[(s + l + t) * c + ch];
-        }
-      }
-    }
-    return new float[][] {x, y};
-  }
 
-  private static float[] flatten(double[][] rows) {
-    int c = rows[0].length;
-    float[] out = new float[rows.length * c];
-    for (int i = 0; i < rows.length; i++) {
-      for (int j = 0; j < c; j++) {
-        out[i * c + j] = (float) rows[i][j];
-      }
-    }
-    return out;
-  }
 
   private static float[] transpose(double[][] a) {
     int n = a.length;

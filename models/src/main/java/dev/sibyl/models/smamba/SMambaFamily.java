@@ -122,8 +122,8 @@ public final class SMambaFamily implements ModelFamily {
     }
     SMambaConfig config = cfg.withChannels(c);
     SMamba initial = new SMamba(config, l, h, "1", initialWeights(config, l, h, options.seed()));
-    float[] train = flatten(data.train()); // (rows, C)
-    float[] val = flatten(data.validation()); // (rows, C)
+    float[] train = Batches.flatten(data.train()); // (rows, C)
+    float[] val = Batches.flatten(data.validation()); // (rows, C)
     Random shuffle = new Random(options.seed() + 1);
     EarlyStopping stopping = new EarlyStopping(options.patience());
     Map<String, float[]> best = null;
@@ -152,7 +152,7 @@ public final class SMambaFamily implements ModelFamily {
           double loss;
           try (NDScope scope = new NDScope()) {
             // 2. The batch: x (B, C, L), y (B, C, H)
-            float[][] xy = gather(train, c, batches[b], l, h);
+            float[][] xy = Batches.gather(train, c, batches[b], l, h);
             NDArray x = manager.create(xy[0], new Shape(batches[b].length, c, l));
             NDArray y = manager.create(xy[1], new Shape(batches[b].length, c, h));
             try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
@@ -208,7 +208,7 @@ public final class SMambaFamily implements ModelFamily {
         idx[i] = first + i;
       }
       try (NDScope scope = new NDScope()) {
-        float[][] xy = gather(rows, c, idx, l, h);
+        float[][] xy = Batches.gather(rows, c, idx, l, h);
         NDArray x = manager.create(xy[0], new Shape(count, c, l));
         NDArray y = manager.create(xy[1], new Shape(count, c, h));
         NDArray err = SMamba.forward(cfg, w, x, UnaryOperator.identity()).sub(y);
@@ -220,41 +220,7 @@ public final class SMambaFamily implements ModelFamily {
     return new double[] {sq / n, abs / n};
   }
 
-  /**
-   * Gathers windows, every variate of each.
-   *
-   * @param rows flattened (rows, C)
-   * @param starts window start rows; shape (B)
-   * @return {x (B*C*L), y (B*C*H)}, index (b, ch, t)
-   */
-  private static float[][] gather(float[] rows, int c, int[] starts, int l, int h) {
-    float[] x = new float[starts.length * c * l];
-    float[] y = new float[starts.length * c * h];
-    for (int b = 0; b < starts.length; b++) {
-      int s = starts[b];
-      for (int ch = 0; ch < c; ch++) {
-        int r = b * c + ch;
-        for (int t = 0; t < l; t++) {
-          x[r * l + t] = rows[(s + t) * c + ch];
-        }
-        for (int t = 0; t < h; t++) {
-          y[r * h + t] = rows[(s + l + t) * c + ch];
-        }
-      }
-    }
-    return new float[][] {x, y};
-  }
 
-  private static float[] flatten(double[][] rows) {
-    int c = rows[0].length;
-    float[] out = new float[rows.length * c];
-    for (int i = 0; i < rows.length; i++) {
-      for (int j = 0; j < c; j++) {
-        out[i * c + j] = (float) rows[i][j];
-      }
-    }
-    return out;
-  }
 
   @Override
   public void saveWeights(WindowModel model, Path directory) throws IOException {

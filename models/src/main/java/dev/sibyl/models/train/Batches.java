@@ -2,7 +2,10 @@ package dev.sibyl.models.train;
 
 import java.util.Random;
 
-/** Shuffled batches of window indices, with the last partial batch dropped (as the reference train loader does). */
+/**
+ * Shuffled batches of window indices, with the last partial batch dropped (as the reference train
+ * loader does), and the gathering of a batch's windows from a split's rows.
+ */
 public final class Batches {
 
   private Batches() {}
@@ -33,5 +36,51 @@ public final class Batches {
       System.arraycopy(order, b * size, batches[b], 0, size);
     }
     return batches;
+  }
+
+  /**
+   * The rows of a split as one float array, row-major, for {@link #gather}.
+   *
+   * @param rows shape (rows, C); not empty
+   * @return shape (rows * C)
+   */
+  public static float[] flatten(double[][] rows) {
+    int c = rows[0].length;
+    float[] out = new float[rows.length * c];
+    for (int i = 0; i < rows.length; i++) {
+      for (int j = 0; j < c; j++) {
+        out[i * c + j] = (float) rows[i][j];
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Gathers windows into one row per (window, channel): inputs {@code [s, s + L)} and targets
+   * {@code [s + L, s + L + H)} of each start s.
+   *
+   * @param rows flattened (rows, C), see {@link #flatten}
+   * @param c C, the channels
+   * @param starts window start rows; shape (B)
+   * @param l L, the lookback
+   * @param h H, the horizon
+   * @return {x (B*C*L), y (B*C*H)}, row {@code b * C + ch}
+   */
+  public static float[][] gather(float[] rows, int c, int[] starts, int l, int h) {
+    float[] x = new float[starts.length * c * l];
+    float[] y = new float[starts.length * c * h];
+    for (int b = 0; b < starts.length; b++) {
+      int s = starts[b];
+      for (int ch = 0; ch < c; ch++) {
+        int r = b * c + ch;
+        for (int t = 0; t < l; t++) {
+          x[r * l + t] = rows[(s + t) * c + ch];
+        }
+        for (int t = 0; t < h; t++) {
+          y[r * h + t] = rows[(s + l + t) * c + ch];
+        }
+      }
+    }
+    return new float[][] {x, y};
   }
 }
