@@ -83,24 +83,19 @@ public final class PipelineConfig extends AbstractConfig {
   public static final String MIN_SCORE_CONFIG = "anomaly.min-score";
   private static final String MIN_SCORE_DOC =
       "Observations outside the interval whose score is below this are not flagged. The score is"
-          + " log(Q) / log(1e-10) capped at 1, Q the tail probability of the observation's excursion"
-          + " (1 - exp(-d), d the distance beyond the interval in half-widths, combined with its"
-          + " persistence) under the series' recent scores: the default 0.5 flags excursions with Q"
-          + " below 1e-5, 0.9 below 1e-9; 0 flags every observation outside the interval.";
-
-  public static final String PERSISTENCE_ALPHA_CONFIG = "anomaly.persistence.alpha";
-  private static final String PERSISTENCE_ALPHA_DOC =
-      "Weight of the newest excursion score in the persistence, an exponentially weighted average of"
-          + " recent excursions that the anomaly score combines with the current one (about 1/alpha"
-          + " points of memory): higher forgets a run of excursions sooner.";
+          + " log(P) / log(1e-10) capped at 1, P the probability, given the series' recent excursions,"
+          + " of a run of consecutive observations outside the interval as long as the current one"
+          + " ending in an excursion as large (1 - exp(-d), d the distance beyond the interval in"
+          + " half-widths): the default 0.5 flags P below 1e-5, 0.9 below 1e-9; 0 flags every"
+          + " observation outside the interval.";
 
   public static final String LIKELIHOOD_ALPHA_CONFIG = "anomaly.likelihood.alpha";
   private static final String LIKELIHOOD_ALPHA_DOC =
-      "Weight of the newest score in the exponentially weighted mean and variance of a series'"
-          + " recent scores, against which each excursion's tail probability is taken (about 1/alpha"
-          + " points of memory): higher makes a lasting excursion the new normal sooner and lets a"
-          + " noisy series quiet down faster. At most 0.5: a heavier weight would learn the distribution"
-          + " from one or two scores, so that nothing would be unusual.";
+      "Weight of the newest observation in a series' exponentially weighted estimates of how often it"
+          + " leaves its interval, how often such excursions come in runs, and how large they are"
+          + " (about 1/alpha points of memory): higher makes a lasting excursion the new normal sooner"
+          + " and lets a noisy series quiet down faster. At most 0.5: a heavier weight would learn from"
+          + " one or two observations, so that nothing would be unusual.";
 
   public static final String WARMUP_POINTS_CONFIG = "anomaly.warmup-points";
   private static final String WARMUP_POINTS_DOC =
@@ -124,13 +119,6 @@ public final class PipelineConfig extends AbstractConfig {
           .define(MIN_SCORE_CONFIG, Type.DOUBLE, 0.5, Range.between(0.0, 1.0), Importance.MEDIUM, MIN_SCORE_DOC)
           .define(MAX_CACHED_SERIES_CONFIG, Type.INT, 10_000, Range.atLeast(1), Importance.LOW, MAX_CACHED_SERIES_DOC)
           .define(WARMUP_POINTS_CONFIG, Type.INT, 72, Range.atLeast(0), Importance.MEDIUM, WARMUP_POINTS_DOC)
-          .define(
-              PERSISTENCE_ALPHA_CONFIG,
-              Type.DOUBLE,
-              ExcursionLikelihood.DEFAULT_PERSISTENCE_ALPHA,
-              Range.between(0.001, 1.0),
-              Importance.LOW,
-              PERSISTENCE_ALPHA_DOC)
           .define(
               LIKELIHOOD_ALPHA_CONFIG,
               Type.DOUBLE,

@@ -12,19 +12,20 @@ import java.util.Locale;
  * 0.95 three half-widths outside. It is monotone in the excursion and bounded in [0, 1], which is
  * what alerting rules need. That raw excursion score is what {@link #of} gives; the pipeline
  * reports the likelihood-based score of {@link ExcursionLikelihood} instead, which also weighs the
- * persistence of the excursion and how unusual it is for the series ({@link #withLikelihood}).
+ * persistence of the excursion (its run length) and how unusual both are for the series ({@link
+ * #withLikelihood}).
  *
  * @param score in [0, 1]: the raw excursion score, or the likelihood-based one
  * @param severity a coarse bucket of the score
  * @param distance how far outside the interval, in half-widths
  * @param above whether the observation is above the interval (else below)
  * @param coverage the interval's nominal coverage
- * @param persistence the scorer's persistence after this observation; NaN for a raw score
+ * @param run consecutive observations outside the interval up to this one; 0 for a raw score
  * @param log10Tail base-10 log of the tail probability of the combined score under the series'
  *     recent scores; NaN for a raw score
  */
 public record AnomalyScore(
-    double score, Severity severity, double distance, boolean above, double coverage, double persistence, double log10Tail) {
+    double score, Severity severity, double distance, boolean above, double coverage, long run, double log10Tail) {
 
   /** Severity buckets, mirroring the Avro enum without depending on it. */
   public enum Severity {
@@ -49,7 +50,7 @@ public record AnomalyScore(
     }
     double distance = distance(observed, mean, lower, upper);
     double score = excursion(distance);
-    return new AnomalyScore(score, severityOf(score), distance, observed > upper, coverage, Double.NaN, Double.NaN);
+    return new AnomalyScore(score, severityOf(score), distance, observed > upper, coverage, 0, Double.NaN);
   }
 
   /**
@@ -60,10 +61,10 @@ public record AnomalyScore(
    * @param distance as {@link #distance}, positive
    * @param above whether the observation is above the interval
    * @param coverage the nominal coverage, for the reason text
-   * @param scorer the series' scorer, for the persistence and tail in the reason
+   * @param scorer the series' scorer, for the run length and tail in the reason
    */
   public static AnomalyScore withLikelihood(double score, double distance, boolean above, double coverage, ExcursionLikelihood scorer) {
-    return new AnomalyScore(score, severityOf(score), distance, above, coverage, scorer.persistence(), scorer.lastLog10Tail());
+    return new AnomalyScore(score, severityOf(score), distance, above, coverage, scorer.run(), scorer.lastLog10Tail());
   }
 
   /**
@@ -88,8 +89,8 @@ public record AnomalyScore(
   }
 
   /**
-   * Human-readable, e.g. "above the 95% interval by 2.30 half-widths; persistence 0.41; tail
-   * probability 10^-7.3 under the series' recent scores". Built on demand: most scores are never
+   * Human-readable, e.g. "above the 95% interval by 2.30 half-widths; 3 consecutive observations
+   * outside; probability 10^-7.3 given the series' recent excursions". Built on demand: most scores are never
    * published (below the minimum score), and formatting is costly on the hot path.
    */
   public String reason() {
@@ -97,8 +98,8 @@ public record AnomalyScore(
     if (Double.isNaN(log10Tail)) {
       return excursion;
     }
-    return excursion + "; persistence " + fixed(persistence, 2) + "; tail probability 10^" + fixed(log10Tail, 1)
-        + " under the series' recent scores";
+    return excursion + "; " + run + (run == 1 ? " observation" : " consecutive observations") + " outside; probability 10^"
+        + fixed(log10Tail, 1) + " given the series' recent excursions";
   }
 
   /**

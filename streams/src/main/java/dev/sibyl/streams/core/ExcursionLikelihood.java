@@ -4,87 +4,89 @@ import dev.sibyl.models.anomaly.AnomalyLikelihood;
 
 /**
  * The anomaly score of one series in the pipeline: how far outside its forecast interval an
- * observation falls, how persistent the excursion is, and how surprising that combination is
- * given the series' recent scores. One per series, held in its {@link SeriesState} and persisted
- * with its meta record; O(1) state (four doubles and two counts, 48 bytes).
+ * observation falls, how persistent the excursion is, and how surprising both are given the
+ * series' recent behaviour. One per series, held in its {@link SeriesState} and persisted with its
+ * meta record; O(1) state (four doubles and four counts, 64 bytes).
  *
  * <p>Every observation checked against a forecast (inside the interval or not) goes through {@link
- * #update}, in order:
+ * #update}. For one outside the interval:
  *
  * <ol>
  *   <li><b>Excursion.</b> {@code r = 1 - exp(-d)}, d the distance outside the interval in
- *       half-widths, 0 inside (as {@link AnomalyScore#of}).
- *   <li><b>Persistence.</b> {@code p = (1 - a_p) p + a_p r}, an exponentially weighted average of
- *       recent excursions ({@code anomaly.persistence.alpha}). The combined score is the
- *       probabilistic or {@code s = 1 - (1 - r)(1 - p) = r + p - r p}: bounded in [0, 1], never
- *       below the current excursion (so one far-out point scores as before) and higher than it
- *       when the excursion has lasted (a moderate excursion that persists scores above a one-off
- *       of the same size). A plain average (Numenta's short window) would divide a single large
- *       spike by the window length.
- *   <li><b>Likelihood.</b> The tail probability of s among the series' recent scores, {@code P(S
- *       >= s) = q Q((s - m) / sqrt(v))}: q is the exponentially weighted rate at which
- *       observations fell outside the interval (floored at {@value #RATE_FLOOR}), m and v the
- *       exponentially weighted mean and variance of the combined scores of those that did
- *       (floored at {@value AnomalyLikelihood#MEAN_FLOOR} and {@value
- *       AnomalyLikelihood#VARIANCE_FLOOR}, as nupic's anomaly likelihood floors its estimates so
- *       that a series of near-zero scores does not page on the slightest blip), and Q the
- *       one-sided Gaussian tail. The reported score is {@code min(1, log P / log 1e-10)}, nupic's
- *       log-likelihood scale: 0.5 is a tail probability of 1e-5 (nupic's usual 0.99999
- *       likelihood threshold), 1 one of 1e-10 or less. Only then do q, m and v take in the
- *       observation ({@code anomaly.likelihood.alpha}), each with weight {@code max(a_l, 1/n)}
- *       for its n-th sample, so the first samples give plain sample estimates instead of a bias
- *       towards the zero start; m and v by West's update {@code m += a (s - m), v = (1 - a)(v + a
- *       (s - m_old)^2)}.
+ *       half-widths (as {@link AnomalyScore#of}); its surprise is the one-sided Gaussian tail
+ *       {@code Q((r - m) / sqrt(v))}, m and v the exponentially weighted mean and variance of the
+ *       excursion scores of the series' earlier observations outside the interval, floored at
+ *       {@value AnomalyLikelihood#MEAN_FLOOR} and {@value AnomalyLikelihood#VARIANCE_FLOOR} as
+ *       nupic's anomaly likelihood floors its estimates (a series of tiny excursions must not
+ *       page on the first ordinary one).
+ *   <li><b>Persistence.</b> The run length L: this is the L-th consecutive observation outside
+ *       the interval. Excursions are modelled as a two-state Markov chain: q, the weighted rate
+ *       of observations outside the interval, and c, the weighted rate at which an observation
+ *       outside is followed by another (q until one has been seen), both floored at {@value
+ *       #RATE_FLOOR}. A run of L then has probability {@code q c^(L-1)}.
+ *   <li><b>Likelihood.</b> The tail probability of a run this long ending in an excursion this
+ *       large, {@code P = q c^(L-1) Q((r - m) / sqrt(v))}, reported on nupic's log-likelihood
+ *       scale as {@code min(1, log P / log 1e-10)}: 0.5 is a probability of 1e-5 (nupic's usual
+ *       0.99999 likelihood threshold), 1 one of 1e-10 or less. An observation inside the interval
+ *       scores 0.
  * </ol>
  *
- * Why the split into a rate and a conditional distribution: the scores of a calibrated interval
- * are 0 most of the time (95% of points for a 95% interval) and small excursions otherwise. One
- * Gaussian fitted to that mixture has a tiny variance and makes every routine excursion a 4-sigma
- * event, so a noisy series would page all night (a third of the excursions of white noise against
- * its 95% interval crossed 0.5 that way in a simulation); scoring an excursion among the
- * excursions, times how often excursions happen, flags about one in a hundred. A noisy series thus
- * learns its routine excursions and stops flagging them, a quiet one flags its first real
- * excursion, and a level shift that lasts becomes the new normal once q and m have caught up with
- * it (a few multiples of {@code 1 / a_l} points).
+ * Then q, c, m and v take in the observation ({@code anomaly.likelihood.alpha} = a): each with
+ * weight {@code max(a, 1/n)} for its n-th sample, so that the first samples give plain sample
+ * estimates rather than a bias towards the zero start; m and v by West's update {@code m += w (r -
+ * m), v = (1 - w)(v + w (r - m_old)^2)}.
+ *
+ * <p>Why persistence is a run length in the probability rather than an average of scores: the
+ * two then share one unit (probability) and multiply, and the chain learns how often excursions
+ * come in runs. A routine excursion of white noise against its 95% interval has q near 0.05 and
+ * sizes like its past ones, so it scores low; a level shift makes run after run, each point
+ * multiplying P by c, and is flagged within a few points even when no single point is far out;
+ * residuals that are autocorrelated raise c, so their runs stop being surprising. Why the sizes
+ * are modelled only among the observations outside: the scores of a calibrated interval are 0
+ * most of the time, and one Gaussian fitted to all of them has a tiny variance that makes every
+ * routine excursion a 4-sigma event (in a simulation, a third of white noise's excursions crossed
+ * 0.5 that way). A lasting shift becomes the new normal once q, c and m have caught up with it, a
+ * few multiples of {@code 1 / a} points.
  *
  * <p>Paper: Ahmad, Lavin, Purdy &amp; Agha, "Unsupervised real-time anomaly detection for
  * streaming data", Neurocomputing 262, 2017 (section 4.2), as implemented offline by {@link
- * AnomalyLikelihood}. Departures: the distribution of recent scores is held as exponentially
- * weighted moments instead of a Gaussian re-estimated over a rolling window of 8640 scores,
+ * AnomalyLikelihood}. Departures: the distribution of recent behaviour is held as exponentially
+ * weighted estimates instead of a Gaussian re-estimated over a rolling window of 8640 scores,
  * because this state is written to a Kafka Streams store on every point and must stay tens of
- * bytes; that distribution is the rate-times-conditional mixture above rather than one Gaussian;
- * the averaged raw score is replaced by the probabilistic or above; the tail is one-sided (an
- * unusually low score is not an anomaly); and there is no learning period of its own, the
- * pipeline's {@code anomaly.warmup-points} plays that part (the scorer is fed from the first
- * forecast on, flags are only raised after the warm-up).
+ * bytes; the short-window average of raw scores (Numenta's persistence) is replaced by the run
+ * probability above, which does not divide a single far-out point by the window length; the tail
+ * is one-sided (an unusually low score is not an anomaly); and there is no learning period of its
+ * own, the pipeline's {@code anomaly.warmup-points} plays that part (the scorer is fed from the
+ * first forecast on, flags are only raised after the warm-up).
  *
  * <p>Mutable, not thread-safe: owned by the task that owns the series.
  */
 public final class ExcursionLikelihood {
 
-  /** Default weight of the newest excursion in the persistence average (a memory of about 10 points). */
-  public static final double DEFAULT_PERSISTENCE_ALPHA = 0.1;
-
-  /** Default weight of the newest score in the mean and variance of recent scores (about 100 points). */
+  /** Default weight of the newest observation in the rates and moments (about 100 points of memory). */
   public static final double DEFAULT_LIKELIHOOD_ALPHA = 0.01;
 
   /**
-   * Floor on the rate of excursions: a series that has not left its interval for a long time can
-   * still do so, and its first excursion should weigh as a rare event, not an impossible one.
+   * Floor on the rates q and c: a series that has not left its interval for a long time can still
+   * do so, and its first excursion should weigh as a rare event, not an impossible one.
    */
   public static final double RATE_FLOOR = 1e-3;
 
-  /** log(1e-10): the tail probability that the score maps to 1. */
+  /** log(1e-10): the probability that the score maps to 1. */
   private static final double LOG_TAIL_OF_SCORE_ONE = Math.log(1e-10);
+
+  private static final double LOG_RATE_FLOOR = Math.log(RATE_FLOOR);
 
   private static final double STD_FLOOR = Math.sqrt(AnomalyLikelihood.VARIANCE_FLOOR);
 
-  private double persistence;
   private double outsideRate; // q
-  private double mean; // of the combined scores of observations outside the interval
+  private double continuationRate; // c
+  private double mean; // of the excursion scores of observations outside the interval
   private double variance;
   private long count; // observations scored
   private long outsideCount; // of which outside the interval
+  private long followers; // observations that followed one outside the interval
+  private long run; // consecutive observations outside the interval, up to the last
   private double lastLogTail; // of the last update; not persisted (read right after update)
 
   /** A scorer that has seen nothing. */
@@ -94,55 +96,66 @@ public final class ExcursionLikelihood {
    * Scores one checked observation and takes it into the state.
    *
    * @param excursion the raw excursion score {@code 1 - exp(-d)}, 0 inside the interval
-   * @param persistenceAlpha weight of this excursion in the persistence, in (0, 1]
-   * @param likelihoodAlpha weight of this observation in the recent rate, mean and variance, in (0, 1]
+   * @param alpha weight of this observation in the rates and moments, in (0, 1]
    * @return the likelihood-based score in [0, 1]; 0 inside the interval
    */
-  public double update(double excursion, double persistenceAlpha, double likelihoodAlpha) {
-    persistence += persistenceAlpha * (excursion - persistence);
+  public double update(double excursion, double alpha) {
     boolean outside = excursion > 0;
-    double rateBefore = outsideRate; // this observation must not explain itself
+    // The estimates before this observation: it must not explain itself.
+    double q = outsideRate;
+    double c = followers > 0 ? continuationRate : outsideRate;
     count++;
-    outsideRate += Math.max(likelihoodAlpha, 1.0 / count) * ((outside ? 1 : 0) - outsideRate);
+    outsideRate += Math.max(alpha, 1.0 / count) * ((outside ? 1 : 0) - outsideRate);
+    if (run > 0) {
+      followers++;
+      continuationRate += Math.max(alpha, 1.0 / followers) * ((outside ? 1 : 0) - continuationRate);
+    }
     if (!outside) {
+      run = 0;
       lastLogTail = 0;
       return 0;
     }
-    double combined = excursion + persistence - excursion * persistence;
+    run++;
     double std = Math.max(Math.sqrt(variance), STD_FLOOR);
     double logTail =
-        Math.log(Math.max(rateBefore, RATE_FLOOR))
-            + AnomalyLikelihood.logTail((combined - Math.max(mean, AnomalyLikelihood.MEAN_FLOOR)) / std);
+        Math.max(Math.log(q), LOG_RATE_FLOOR)
+            + (run - 1) * Math.max(Math.log(c), LOG_RATE_FLOOR)
+            + AnomalyLikelihood.logTail((excursion - Math.max(mean, AnomalyLikelihood.MEAN_FLOOR)) / std);
     outsideCount++;
-    double a = Math.max(likelihoodAlpha, 1.0 / outsideCount);
-    double delta = combined - mean;
-    mean += a * delta;
-    variance = (1 - a) * (variance + a * delta * delta);
+    double w = Math.max(alpha, 1.0 / outsideCount);
+    double delta = excursion - mean;
+    mean += w * delta;
+    variance = (1 - w) * (variance + w * delta * delta);
     lastLogTail = logTail;
     return Math.min(1, logTail / LOG_TAIL_OF_SCORE_ONE);
   }
 
-  /** Ends the current run of excursions (after a gap reset the window): persistence back to 0. */
+  /** Ends the current run of excursions (after a gap reset the window). */
   public void breakRun() {
-    persistence = 0;
+    run = 0;
   }
 
-  /** The persistence: the weighted average of recent excursion scores. */
-  public double persistence() {
-    return persistence;
+  /** Consecutive observations outside the interval, up to the last one scored. */
+  public long run() {
+    return run;
   }
 
-  /** The weighted rate of observations outside the interval. */
+  /** The weighted rate q of observations outside the interval. */
   public double outsideRate() {
     return outsideRate;
   }
 
-  /** The weighted mean of the combined scores of observations outside the interval. */
+  /** The weighted rate c at which an observation outside the interval is followed by another. */
+  public double continuationRate() {
+    return continuationRate;
+  }
+
+  /** The weighted mean of the excursion scores of observations outside the interval. */
   public double mean() {
     return mean;
   }
 
-  /** The weighted variance of the combined scores of observations outside the interval. */
+  /** The weighted variance of the excursion scores of observations outside the interval. */
   public double variance() {
     return variance;
   }
@@ -157,32 +170,40 @@ public final class ExcursionLikelihood {
     return outsideCount;
   }
 
-  /** The base-10 log of the tail probability behind the last update's score (at most 0). */
+  /** Number of observations scored that followed one outside the interval. */
+  public long followers() {
+    return followers;
+  }
+
+  /** The base-10 log of the probability behind the last update's score (at most 0). */
   public double lastLog10Tail() {
     return lastLogTail / Math.log(10);
   }
 
   /**
-   * Restores a persisted state.
-   *
-   * @param persistence as {@link #persistence()}
-   * @param outsideRate as {@link #outsideRate()}
-   * @param mean as {@link #mean()}
-   * @param variance as {@link #variance()}
-   * @param count as {@link #count()}
-   * @param outsideCount as {@link #outsideCount()}
+   * Restores a persisted state; the arguments are what the accessors of the same names returned.
    */
-  public void restore(double persistence, double outsideRate, double mean, double variance, long count, long outsideCount) {
-    this.persistence = persistence;
+  public void restore(
+      double outsideRate,
+      double continuationRate,
+      double mean,
+      double variance,
+      long count,
+      long outsideCount,
+      long followers,
+      long run) {
     this.outsideRate = outsideRate;
+    this.continuationRate = continuationRate;
     this.mean = mean;
     this.variance = variance;
     this.count = count;
     this.outsideCount = outsideCount;
+    this.followers = followers;
+    this.run = run;
   }
 
   /** Forgets everything, as a new scorer. */
   public void clear() {
-    restore(0, 0, 0, 0, 0, 0);
+    restore(0, 0, 0, 0, 0, 0, 0, 0);
   }
 }

@@ -42,7 +42,6 @@ public final class SeriesOperator {
   private final int maxGapSteps;
   private final int minHistory;
   private final int warmupPoints;
-  private final double persistenceAlpha;
   private final double likelihoodAlpha;
   private final String modelId;
 
@@ -60,7 +59,6 @@ public final class SeriesOperator {
         cadence,
         maxGapSteps,
         warmupPoints,
-        ExcursionLikelihood.DEFAULT_PERSISTENCE_ALPHA,
         ExcursionLikelihood.DEFAULT_LIKELIHOOD_ALPHA);
   }
 
@@ -70,8 +68,7 @@ public final class SeriesOperator {
    * @param cadence a forecast every this many accepted points, in [1, horizon]
    * @param maxGapSteps a longer gap resets the window, positive
    * @param warmupPoints observations are checked only once the window holds this many points
-   * @param persistenceAlpha weight of the newest excursion in the persistence, in (0, 1]
-   * @param likelihoodAlpha weight of the newest score in the recent mean and variance, in (0, 1]
+   * @param likelihoodAlpha weight of the newest observation in the scorer's rates and moments, in (0, 1]
    */
   public SeriesOperator(
       Forecaster forecaster,
@@ -79,18 +76,15 @@ public final class SeriesOperator {
       int cadence,
       int maxGapSteps,
       int warmupPoints,
-      double persistenceAlpha,
       double likelihoodAlpha) {
     if (horizon < 1 || cadence < 1 || cadence > horizon || maxGapSteps < 1 || warmupPoints < 0) {
       throw new IllegalArgumentException(
           "need horizon >= 1, 1 <= cadence <= horizon and maxGapSteps >= 1, got horizon="
               + horizon + ", cadence=" + cadence + ", maxGapSteps=" + maxGapSteps + ", warmupPoints=" + warmupPoints);
     }
-    if (!(persistenceAlpha > 0 && persistenceAlpha <= 1 && likelihoodAlpha > 0 && likelihoodAlpha <= 1)) {
-      throw new IllegalArgumentException(
-          "need persistence and likelihood alphas in (0, 1], got " + persistenceAlpha + " and " + likelihoodAlpha);
+    if (!(likelihoodAlpha > 0 && likelihoodAlpha <= 1)) {
+      throw new IllegalArgumentException("need a likelihood alpha in (0, 1], got " + likelihoodAlpha);
     }
-    this.persistenceAlpha = persistenceAlpha;
     this.likelihoodAlpha = likelihoodAlpha;
     this.forecaster = forecaster;
     this.horizon = horizon;
@@ -177,7 +171,7 @@ public final class SeriesOperator {
     double upper = latest.upper()[k];
     double distance = AnomalyScore.distance(value, mean, lower, upper);
     ExcursionLikelihood scorer = state.scorer();
-    double score = scorer.update(AnomalyScore.excursion(distance), persistenceAlpha, likelihoodAlpha);
+    double score = scorer.update(AnomalyScore.excursion(distance), likelihoodAlpha);
     if (!warm) {
       return null;
     }
