@@ -22,10 +22,10 @@ package dev.sibyl.models.anomaly;
 public final class AnomalyLikelihood {
 
   /** nupic's floor on the mean of the averaged scores. */
-  public static final double MEAN_FLOOR = 0.03;
+  static final double MEAN_FLOOR = 0.03;
 
   /** nupic's floor on the variance of the averaged scores. */
-  public static final double VARIANCE_FLOOR = 0.0003;
+  static final double VARIANCE_FLOOR = 0.0003;
 
   private final RollingWindow shortWindow;
   private final RollingWindow history;
@@ -120,7 +120,7 @@ public final class AnomalyLikelihood {
    * underflows: {@code erfc} by the Chebyshev fit of Numerical Recipes (2nd ed., {@code erfcc},
    * fractional error below 1.2e-7 everywhere), kept in log space.
    */
-  public static double logTail(double z) {
+  static double logTail(double z) {
     double x = Math.abs(z) / Math.sqrt(2);
     double t = 1 / (1 + 0.5 * x);
     double poly =

@@ -171,7 +171,7 @@ public final class SeriesOperator {
     double upper = latest.upper()[k];
     double distance = AnomalyScore.distance(value, mean, lower, upper);
     ExcursionLikelihood scorer = state.scorer();
-    double score = scorer.update(AnomalyScore.excursion(distance), likelihoodAlpha);
+    double score = scorer.update(distance, likelihoodAlpha);
     if (!warm) {
       return null;
     }

@@ -16,7 +16,7 @@ import java.util.Arrays;
  *       series that arrive within one commit interval cost one changelog record;
  *   <li><b>meta</b>, version {@value #META_VERSION}: {@code byte version, int capacity, long
  *       appended, int size, long stepMillis, int pointsSinceForecast}, then the anomaly scorer
- *       ({@code double outsideRate, continuationRate, mean, variance, long count, outsideCount,
+ *       ({@code double outsideRate, continuationRate, meanDistance, long count, outsideCount,
  *       followers, run}, see {@link
  *       ExcursionLikelihood}), followed by the <i>current block</i> (the block holding the newest
  *       point). An observation thus costs one store write; the point store receives a block only
@@ -52,7 +52,7 @@ public final class SeriesStateCodec {
 
   private static final int META_BYTES = 1 + 4 + 8 + 4 + 8 + 4;
 
-  private static final int SCORER_BYTES = 4 * 8 + 4 * 8;
+  private static final int SCORER_BYTES = 3 * 8 + 4 * 8;
 
   private SeriesStateCodec() {}
 
@@ -163,7 +163,7 @@ public final class SeriesStateCodec {
     ByteBuffer out = ByteBuffer.allocate(META_BYTES + SCORER_BYTES + blockSlots(meta, block) * POINT_BYTES);
     putMetaFields(out, META_VERSION, meta);
     ExcursionLikelihood scorer = state.scorer();
-    out.putDouble(scorer.outsideRate()).putDouble(scorer.continuationRate()).putDouble(scorer.mean()).putDouble(scorer.variance());
+    out.putDouble(scorer.outsideRate()).putDouble(scorer.continuationRate()).putDouble(scorer.meanDistance());
     out.putLong(scorer.count()).putLong(scorer.outsideCount()).putLong(scorer.followers()).putLong(scorer.run());
     putBlock(out, state, meta, block);
     return out.array();
@@ -219,8 +219,7 @@ public final class SeriesStateCodec {
       return;
     }
     ByteBuffer in = ByteBuffer.wrap(bytes, META_BYTES, SCORER_BYTES);
-    scorer.restore(
-        in.getDouble(), in.getDouble(), in.getDouble(), in.getDouble(), in.getLong(), in.getLong(), in.getLong(), in.getLong());
+    scorer.restore(in.getDouble(), in.getDouble(), in.getDouble(), in.getLong(), in.getLong(), in.getLong(), in.getLong());
   }
 
   /**

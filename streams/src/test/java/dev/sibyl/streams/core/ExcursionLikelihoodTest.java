@@ -28,7 +28,7 @@ class ExcursionLikelihoodTest {
       double observed = random.nextGaussian() + (i >= SHIFT_AT ? shift : 0);
       double distance = AnomalyScore.distance(observed, 0, -HALF_WIDTH, HALF_WIDTH);
       double score =
-          scorer.update(AnomalyScore.excursion(distance), ExcursionLikelihood.DEFAULT_LIKELIHOOD_ALPHA);
+          scorer.update(distance, ExcursionLikelihood.DEFAULT_LIKELIHOOD_ALPHA);
       if (i >= WARMUP && distance > 0) {
         excursions[0]++;
         if (score >= MIN_SCORE) {
@@ -65,31 +65,36 @@ class ExcursionLikelihoodTest {
 
   @Test
   void theLikelihoodFallsBackAsAnExcursionLasts() {
+    // one point in twenty 0.2 half-widths out, never two in a row; then every point 1 half-width out
     ExcursionLikelihood scorer = new ExcursionLikelihood();
     for (int i = 0; i < 500; i++) {
-      scorer.update(i % 20 == 0 ? AnomalyScore.excursion(0.2) : 0, 0.01);
+      scorer.update(i % 20 == 0 ? 0.2 : 0, 0.01);
     }
-    double first = scorer.update(AnomalyScore.excursion(1.0), 0.01);
-    double last = first;
-    for (int i = 0; i < 1000; i++) {
-      last = scorer.update(AnomalyScore.excursion(1.0), 0.01);
+    double[] scores = new double[1000];
+    for (int i = 0; i < scores.length; i++) {
+      scores[i] = scorer.update(1.0, 0.01);
     }
-    assertThat(first).isGreaterThan(0.9);
-    assertThat(last).isLessThan(0.1);
+    // 0.05 e^-5 alone (0.35), then a run the series has never made: flagged by the third point
+    assertThat(scores[0]).isBetween(0.3, 0.5);
+    assertThat(scores[2]).isGreaterThan(0.5);
+    // a thousand points later it is what the series does
+    assertThat(scores[999]).isLessThan(0.1);
     assertThat(scorer.outsideRate()).isGreaterThan(0.99);
+    assertThat(scorer.continuationRate()).isGreaterThan(0.99);
+    assertThat(scorer.meanDistance()).isGreaterThan(0.99);
   }
 
   @Test
   void aRunOfModerateExcursionsScoresAboveAOneOffOfTheSameSize() {
     ExcursionLikelihood oneOff = learnt();
     ExcursionLikelihood lasting = learnt();
-    double moderate = AnomalyScore.excursion(0.1);
+    double moderate = 0.1;
     double single = oneOff.update(moderate, 0.01);
     double repeated = 0;
     for (int i = 0; i < 4; i++) {
       repeated = lasting.update(moderate, 0.01);
     }
-    // a routine-sized excursion alone is not flagged; four in a row (probability about 0.05^4) are
+    // a routine-sized excursion alone is not flagged; four in a row, where none came in runs before, are
     assertThat(single).isLessThan(0.5);
     assertThat(repeated).isGreaterThan(0.5);
     assertThat(lasting.run()).isEqualTo(4);
@@ -99,20 +104,20 @@ class ExcursionLikelihoodTest {
 
   @Test
   void aFarExcursionOnAQuietSeriesScoresOne() {
-    assertThat(learnt().update(AnomalyScore.excursion(10), 0.01)).isEqualTo(1.0);
+    assertThat(learnt().update(10, 0.01)).isEqualTo(1.0);
   }
 
   @Test
   void insideTheIntervalTheScoreIsZeroButTheRatesLearn() {
     ExcursionLikelihood scorer = new ExcursionLikelihood();
-    scorer.update(AnomalyScore.excursion(0.5), 0.01);
+    scorer.update(0.5, 0.01);
     assertThat(scorer.update(0, 0.01)).isZero();
     assertThat(scorer.count()).isEqualTo(2);
     assertThat(scorer.outsideCount()).isEqualTo(1);
     assertThat(scorer.followers()).isEqualTo(1);
     assertThat(scorer.outsideRate()).isEqualTo(0.5); // the first samples weigh 1/n
     assertThat(scorer.continuationRate()).isZero();
-    assertThat(scorer.mean()).isEqualTo(AnomalyScore.excursion(0.5));
+    assertThat(scorer.meanDistance()).isEqualTo(0.5);
   }
 
   /** A scorer that has seen 1000 points of which one in twenty outside the interval, by up to 0.2 half-widths. */
@@ -120,7 +125,7 @@ class ExcursionLikelihoodTest {
     ExcursionLikelihood scorer = new ExcursionLikelihood();
     Random random = new Random(3);
     for (int i = 0; i < 1000; i++) {
-      scorer.update(i % 20 == 0 ? AnomalyScore.excursion(0.2 * random.nextDouble()) : 0, 0.01);
+      scorer.update(i % 20 == 0 ? 0.2 * random.nextDouble() : 0, 0.01);
     }
     return scorer;
   }

@@ -80,15 +80,15 @@ class SeriesStateCodecTest {
     SeriesState state = new SeriesState(8);
     for (int n = 0; n < 30; n++) {
       state.append(1000L * n, n);
-      state.scorer().update(n % 7 == 0 || n >= 27 ? AnomalyScore.excursion(0.1 * n) : 0, 0.05);
+      state.scorer().update(n % 7 == 0 || n >= 27 ? 0.1 * n : 0, 0.05);
     }
     byte[] bytes = SeriesStateCodec.encodeMetaWithBlock(state, Meta.of(state));
     ExcursionLikelihood back = new ExcursionLikelihood();
     SeriesStateCodec.decodeScorer(bytes, back);
     ExcursionLikelihood written = state.scorer();
     assertThat(back.run()).isEqualTo(3);
-    assertThat(new double[] {back.outsideRate(), back.continuationRate(), back.mean(), back.variance()})
-        .containsExactly(written.outsideRate(), written.continuationRate(), written.mean(), written.variance());
+    assertThat(new double[] {back.outsideRate(), back.continuationRate(), back.meanDistance()})
+        .containsExactly(written.outsideRate(), written.continuationRate(), written.meanDistance());
     assertThat(new long[] {back.count(), back.outsideCount(), back.followers(), back.run()})
         .containsExactly(written.count(), written.outsideCount(), written.followers(), written.run());
     // the restored scorer scores the next observations exactly as the original
@@ -120,7 +120,7 @@ class SeriesStateCodecTest {
     SeriesStateCodec.decodeScorer(v2, scorer);
     assertThat(scorer.count()).isZero();
     assertThat(scorer.outsideRate()).isZero();
-    assertThatThrownBy(() -> SeriesStateCodec.decodeMeta(java.util.Arrays.copyOf(v2, v2.length + 48)))
+    assertThatThrownBy(() -> SeriesStateCodec.decodeMeta(java.util.Arrays.copyOf(v2, v2.length + 56)))
         .hasMessageContaining("truncated or corrupt");
   }
 }
