@@ -101,7 +101,7 @@ public final class PipelineConfig extends AbstractConfig {
   private static final String WARMUP_POINTS_DOC =
       "Observations of a series are not flagged until its window holds this many points: before that"
           + " the intervals rest on too few calibration residuals to be trusted. The anomaly scorer learns the"
-          + " series' usual scores during the warm-up, from the first forecast on.";
+          + " series' usual excursions during the warm-up, from the first forecast on.";
 
   private static final ConfigDef DEFINITION =
       new ConfigDef()
