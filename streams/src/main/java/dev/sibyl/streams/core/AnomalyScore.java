@@ -21,8 +21,8 @@ import java.util.Locale;
  * @param above whether the observation is above the interval (else below)
  * @param coverage the interval's nominal coverage
  * @param run consecutive observations outside the interval up to this one; 0 for a raw score
- * @param log10Tail base-10 log of the tail probability of the combined score under the series'
- *     recent scores; NaN for a raw score
+ * @param log10Tail base-10 log of the probability of such a run ending in such an excursion, given
+ *     the series' recent excursions; NaN for a raw score
  */
 public record AnomalyScore(
     double score, Severity severity, double distance, boolean above, double coverage, long run, double log10Tail) {
@@ -90,8 +90,8 @@ public record AnomalyScore(
 
   /**
    * Human-readable, e.g. "above the 95% interval by 2.30 half-widths; 3 consecutive observations
-   * outside; probability 10^-7.3 given the series' recent excursions". Built on demand: most scores are never
-   * published (below the minimum score), and formatting is costly on the hot path.
+   * outside; probability 10^-7.3 given the series' recent excursions". Built on demand: most
+   * scores are never published (below the minimum score), and formatting is costly on the hot path.
    */
   public String reason() {
     String excursion = (above ? "above" : "below") + " the " + fixed(coverage * 100, 0) + "% interval by " + fixed(distance, 2) + " half-widths";

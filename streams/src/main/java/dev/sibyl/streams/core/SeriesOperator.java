@@ -29,8 +29,8 @@ import java.util.Arrays;
  * <h2>Scoring</h2>
  *
  * Every observation that a forecast covers updates the series' {@link ExcursionLikelihood}, inside
- * the interval or not and during the warm-up too, so that the distribution of recent scores is
- * learnt by the time flags may be raised. A check is returned only once the window holds {@code
+ * the interval or not and during the warm-up too, so that the series' usual excursions are learnt
+ * by the time flags may be raised. A check is returned only once the window holds {@code
  * warmupPoints} points; it carries a score only when the observation lies outside the interval, and
  * that score is the likelihood-based one.
  */
@@ -53,13 +53,7 @@ public final class SeriesOperator {
    * @param warmupPoints observations are checked only once the window holds this many points
    */
   public SeriesOperator(Forecaster forecaster, int horizon, int cadence, int maxGapSteps, int warmupPoints) {
-    this(
-        forecaster,
-        horizon,
-        cadence,
-        maxGapSteps,
-        warmupPoints,
-        ExcursionLikelihood.DEFAULT_LIKELIHOOD_ALPHA);
+    this(forecaster, horizon, cadence, maxGapSteps, warmupPoints, ExcursionLikelihood.DEFAULT_LIKELIHOOD_ALPHA);
   }
 
   /**
@@ -68,7 +62,7 @@ public final class SeriesOperator {
    * @param cadence a forecast every this many accepted points, in [1, horizon]
    * @param maxGapSteps a longer gap resets the window, positive
    * @param warmupPoints observations are checked only once the window holds this many points
-   * @param likelihoodAlpha weight of the newest observation in the scorer's rates and moments, in (0, 1]
+   * @param likelihoodAlpha weight of the newest observation in the scorer's estimates, in (0, 1]
    */
   public SeriesOperator(
       Forecaster forecaster,

@@ -17,9 +17,8 @@ import java.util.Arrays;
  *   <li><b>meta</b>, version {@value #META_VERSION}: {@code byte version, int capacity, long
  *       appended, int size, long stepMillis, int pointsSinceForecast}, then the anomaly scorer
  *       ({@code double outsideRate, continuationRate, meanDistance, long count, outsideCount,
- *       followers, run}, see {@link
- *       ExcursionLikelihood}), followed by the <i>current block</i> (the block holding the newest
- *       point). An observation thus costs one store write; the point store receives a block only
+ *       followers, run}, see {@link ExcursionLikelihood}), followed by the <i>current block</i>
+ *       (the block holding the newest point). An observation thus costs one store write; the point store receives a block only
  *       when its last slot is filled, i.e. when it stops being the current block (see {@link
  *       #blockCompletedBy}). Readers take the current block from the meta record and every other
  *       block from the point store. Earlier releases wrote, and this codec still reads, version 2
