@@ -98,8 +98,10 @@ public record AnomalyScore(
     if (Double.isNaN(log10Tail)) {
       return excursion;
     }
+    // fixed() of the positive value: a negative one would take the formatter
+    String exponent = log10Tail < -0.05 ? "-" + fixed(-log10Tail, 1) : "0.0";
     return excursion + "; " + run + (run == 1 ? " observation" : " consecutive observations") + " outside; probability 10^"
-        + fixed(log10Tail, 1) + " given the series' recent excursions";
+        + exponent + " given the series' recent excursions";
   }
 
   /**

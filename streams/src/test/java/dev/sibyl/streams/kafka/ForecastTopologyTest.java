@@ -146,7 +146,8 @@ class ForecastTopologyTest {
     // 0.95 on the likelihood scale, where the raw 1 - exp(-1.5) was 0.78
     assertThat(flag.getScore()).isCloseTo((Math.log(1e-3) - 1.5 / 0.1) / Math.log(1e-10), org.assertj.core.data.Offset.offset(1e-9));
     assertThat(flag.getSeverity()).isEqualTo(Severity.CRITICAL);
-    assertThat(flag.getReason()).contains("below the 90% interval by 1.50 half-widths").contains("1 observation outside");
+    assertThat(flag.getReason())
+        .isEqualTo("below the 90% interval by 1.50 half-widths; 1 observation outside; probability 10^-9.5 given the series' recent excursions");
     assertThat(flag.getModel()).isEqualTo("last-value-test:1");
   }
 
