@@ -1,5 +1,6 @@
 package dev.sibyl.streams;
 
+import dev.sibyl.streams.core.ExcursionLikelihood;
 import java.util.Map;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
@@ -82,13 +83,25 @@ public final class PipelineConfig extends AbstractConfig {
   public static final String MIN_SCORE_CONFIG = "anomaly.min-score";
   private static final String MIN_SCORE_DOC =
       "Observations outside the interval whose score is below this are not flagged. The score is"
-          + " 1 - exp(-d), d the distance beyond the interval in half-widths: the default 0.5 flags"
-          + " excursions beyond 0.69 half-widths, 0 flags every observation outside the interval.";
+          + " log(P) / log(1e-10) capped at 1, P the probability, given the series' recent excursions,"
+          + " of a run of consecutive observations outside the interval as long as the current one"
+          + " ending in an excursion as large (1 - exp(-d), d the distance beyond the interval in"
+          + " half-widths): the default 0.5 flags P below 1e-5, 0.9 below 1e-9; 0 flags every"
+          + " observation outside the interval.";
+
+  public static final String LIKELIHOOD_ALPHA_CONFIG = "anomaly.likelihood.alpha";
+  private static final String LIKELIHOOD_ALPHA_DOC =
+      "Weight of the newest observation in a series' exponentially weighted estimates of how often it"
+          + " leaves its interval, how often such excursions come in runs, and how large they are"
+          + " (about 1/alpha points of memory): higher makes a lasting excursion the new normal sooner"
+          + " and lets a noisy series quiet down faster. At most 0.5: a heavier weight would learn from"
+          + " one or two observations, so that nothing would be unusual.";
 
   public static final String WARMUP_POINTS_CONFIG = "anomaly.warmup-points";
   private static final String WARMUP_POINTS_DOC =
       "Observations of a series are not flagged until its window holds this many points: before that"
-          + " the intervals rest on too few calibration residuals to be trusted.";
+          + " the intervals rest on too few calibration residuals to be trusted. The anomaly scorer learns the"
+          + " series' usual excursions during the warm-up, from the first forecast on.";
 
   private static final ConfigDef DEFINITION =
       new ConfigDef()
@@ -106,6 +119,13 @@ public final class PipelineConfig extends AbstractConfig {
           .define(MIN_SCORE_CONFIG, Type.DOUBLE, 0.5, Range.between(0.0, 1.0), Importance.MEDIUM, MIN_SCORE_DOC)
           .define(MAX_CACHED_SERIES_CONFIG, Type.INT, 10_000, Range.atLeast(1), Importance.LOW, MAX_CACHED_SERIES_DOC)
           .define(WARMUP_POINTS_CONFIG, Type.INT, 72, Range.atLeast(0), Importance.MEDIUM, WARMUP_POINTS_DOC)
+          .define(
+              LIKELIHOOD_ALPHA_CONFIG,
+              Type.DOUBLE,
+              ExcursionLikelihood.DEFAULT_LIKELIHOOD_ALPHA,
+              Range.between(0.0001, 0.5),
+              Importance.LOW,
+              LIKELIHOOD_ALPHA_DOC)
           .define(HEALTH_ARTIFACT_CONFIG, Type.STRING, "", Importance.MEDIUM, HEALTH_ARTIFACT_DOC)
           .define(HEALTH_ALERT_STATES_CONFIG, Type.INT, 2, Range.atLeast(1), Importance.LOW, HEALTH_ALERT_STATES_DOC)
           .define(HEALTH_MAX_CYCLES_CONFIG, Type.INT, 1000, Range.between(1, 1_000_000), Importance.LOW, HEALTH_MAX_CYCLES_DOC);

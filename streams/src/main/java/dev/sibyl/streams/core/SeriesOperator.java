@@ -25,6 +25,14 @@ import java.util.Arrays;
  *       see the points as consecutive), a longer one resets the window and the latest forecast,
  *       and forecasting resumes once the window has refilled to the model's minimum history.
  * </ul>
+ *
+ * <h2>Scoring</h2>
+ *
+ * Every observation that a forecast covers updates the series' {@link ExcursionLikelihood}, inside
+ * the interval or not and during the warm-up too, so that the series' usual excursions are learnt
+ * by the time flags may be raised. A check is returned only once the window holds {@code
+ * warmupPoints} points; it carries a score only when the observation lies outside the interval, and
+ * that score is the likelihood-based one.
  */
 public final class SeriesOperator {
 
@@ -34,6 +42,7 @@ public final class SeriesOperator {
   private final int maxGapSteps;
   private final int minHistory;
   private final int warmupPoints;
+  private final double likelihoodAlpha;
   private final String modelId;
 
   /**
@@ -44,11 +53,33 @@ public final class SeriesOperator {
    * @param warmupPoints observations are checked only once the window holds this many points
    */
   public SeriesOperator(Forecaster forecaster, int horizon, int cadence, int maxGapSteps, int warmupPoints) {
+    this(forecaster, horizon, cadence, maxGapSteps, warmupPoints, ExcursionLikelihood.DEFAULT_LIKELIHOOD_ALPHA);
+  }
+
+  /**
+   * @param forecaster the model; its {@link Forecaster#minHistory()} decides when forecasting starts
+   * @param horizon steps per forecast, positive
+   * @param cadence a forecast every this many accepted points, in [1, horizon]
+   * @param maxGapSteps a longer gap resets the window, positive
+   * @param warmupPoints observations are checked only once the window holds this many points
+   * @param likelihoodAlpha weight of the newest observation in the scorer's estimates, in (0, 1]
+   */
+  public SeriesOperator(
+      Forecaster forecaster,
+      int horizon,
+      int cadence,
+      int maxGapSteps,
+      int warmupPoints,
+      double likelihoodAlpha) {
     if (horizon < 1 || cadence < 1 || cadence > horizon || maxGapSteps < 1 || warmupPoints < 0) {
       throw new IllegalArgumentException(
           "need horizon >= 1, 1 <= cadence <= horizon and maxGapSteps >= 1, got horizon="
               + horizon + ", cadence=" + cadence + ", maxGapSteps=" + maxGapSteps + ", warmupPoints=" + warmupPoints);
     }
+    if (!(likelihoodAlpha > 0 && likelihoodAlpha <= 1)) {
+      throw new IllegalArgumentException("need a likelihood alpha in (0, 1], got " + likelihoodAlpha);
+    }
+    this.likelihoodAlpha = likelihoodAlpha;
     this.forecaster = forecaster;
     this.horizon = horizon;
     this.cadence = cadence;
@@ -108,9 +139,8 @@ public final class SeriesOperator {
       }
     }
 
-    // 3. Check the observation against the forecast made before it arrived, once warmed up.
-    AnomalyCheck check =
-        state.size() >= warmupPoints ? checkAgainstLatestForecast(state.latestForecast(), timestamp, value) : null;
+    // 3. Score the observation against the forecast made before it arrived; report it once warmed up.
+    AnomalyCheck check = checkAgainstLatestForecast(state, timestamp, value, state.size() >= warmupPoints);
 
     // 4. Append, then forecast when the cadence is due and the window is long enough.
     state.append(timestamp, value);
@@ -121,7 +151,8 @@ public final class SeriesOperator {
     return new StepResult(null, null, check, forecast, windowReset);
   }
 
-  private AnomalyCheck checkAgainstLatestForecast(LatestForecast latest, long timestamp, double value) {
+  private AnomalyCheck checkAgainstLatestForecast(SeriesState state, long timestamp, double value, boolean warm) {
+    LatestForecast latest = state.latestForecast();
     if (latest == null) {
       return null;
     }
@@ -129,8 +160,18 @@ public final class SeriesOperator {
     if (k < 0) {
       return null;
     }
-    AnomalyScore score = AnomalyScore.of(value, latest.mean()[k], latest.lower()[k], latest.upper()[k], latest.coverage());
-    return new AnomalyCheck(timestamp, value, latest.mean()[k], latest.lower()[k], latest.upper()[k], score, latest.model());
+    double mean = latest.mean()[k];
+    double lower = latest.lower()[k];
+    double upper = latest.upper()[k];
+    double distance = AnomalyScore.distance(value, mean, lower, upper);
+    ExcursionLikelihood scorer = state.scorer();
+    double score = scorer.update(distance, likelihoodAlpha);
+    if (!warm) {
+      return null;
+    }
+    boolean inside = value >= lower && value <= upper;
+    AnomalyScore anomaly = inside ? null : AnomalyScore.withLikelihood(score, distance, value > upper, latest.coverage(), scorer);
+    return new AnomalyCheck(timestamp, value, mean, lower, upper, anomaly, latest.model());
   }
 
   private ForecastResult forecast(SeriesState state) {

@@ -2,8 +2,8 @@ package dev.sibyl.streams.core;
 
 /**
  * Everything the pipeline remembers about one series: a ring buffer of the last {@code capacity}
- * observations, the nominal step, the number of points since the last forecast, and the latest
- * forecast. Mutable; owned by the stream task that owns the series' partition.
+ * observations, the nominal step, the number of points since the last forecast, the latest
+ * forecast, and the anomaly scorer. Mutable; owned by the stream task that owns the series' partition.
  */
 public final class SeriesState {
 
@@ -15,6 +15,7 @@ public final class SeriesState {
   private long stepMillis; // 0 until two points have been seen
   private int pointsSinceForecast;
   private LatestForecast latestForecast; // null until the first forecast
+  private final ExcursionLikelihood scorer = new ExcursionLikelihood();
 
   /**
    * An empty state.
@@ -79,6 +80,11 @@ public final class SeriesState {
     this.latestForecast = forecast;
   }
 
+  /** The series' anomaly scorer, updated in place. */
+  public ExcursionLikelihood scorer() {
+    return scorer;
+  }
+
   /** Appends an observation, evicting the oldest when full, and counts it toward the cadence. */
   public void append(long timestamp, double value) {
     timestamps[head] = timestamp;
@@ -102,8 +108,12 @@ public final class SeriesState {
     this.appended = appended;
   }
 
-  /** Forgets every observation and the latest forecast (after a long gap). */
+  /**
+   * Forgets every observation and the latest forecast (after a long gap). The scorer keeps what it
+   * learnt of the series' usual scores, which a gap does not change, but its run of excursions ends.
+   */
   public void reset() {
+    scorer.breakRun();
     size = 0;
     head = 0;
     appended = 0;

@@ -15,13 +15,15 @@ import java.util.Arrays;
  *       capacity}, slots grouped by {@value #BLOCK_POINTS} into blocks, so that several points of a
  *       series that arrive within one commit interval cost one changelog record;
  *   <li><b>meta</b>, version {@value #META_VERSION}: {@code byte version, int capacity, long
- *       appended, int size, long stepMillis, int pointsSinceForecast}, followed by the <i>current
- *       block</i> (the block holding the newest point). An observation thus costs one store write;
- *       the point store receives a block only when its last slot is filled, i.e. when it stops
- *       being the current block (see {@link #blockCompletedBy}). Readers take the current block
- *       from the meta record and every other block from the point store. Version 1 (written by
- *       earlier releases, still read) has no block: every block was written to the point store on
- *       every observation;
+ *       appended, int size, long stepMillis, int pointsSinceForecast}, then the anomaly scorer
+ *       ({@code double outsideRate, continuationRate, meanDistance, long count, outsideCount,
+ *       followers, run}, see {@link ExcursionLikelihood}), followed by the <i>current block</i>
+ *       (the block holding the newest point). An observation thus costs one store write; the point store receives a block only
+ *       when its last slot is filled, i.e. when it stops being the current block (see {@link
+ *       #blockCompletedBy}). Readers take the current block from the meta record and every other
+ *       block from the point store. Earlier releases wrote, and this codec still reads, version 2
+ *       (no scorer: the series' scorer starts fresh) and version 1 (no scorer and no block: every
+ *       block was written to the point store on every observation);
  *   <li><b>forecast</b>: {@code byte version, long issuedAt, long stepMillis, double coverage, int
  *       modelLength, modelLength bytes UTF-8, int horizon, horizon x (double mean, lower, upper)}.
  * </ul>
@@ -35,8 +37,11 @@ public final class SeriesStateCodec {
   /** The version of the forecast records this codec writes (and of meta records before 2). */
   public static final byte VERSION = 1;
 
-  /** The version of the meta records this codec writes: meta fields plus the current block. */
-  public static final byte META_VERSION = 2;
+  /** The version of the meta records this codec writes: meta fields, scorer, current block. */
+  public static final byte META_VERSION = 3;
+
+  /** The version of the meta records with the current block but no scorer, still read. */
+  public static final byte META_VERSION_WITHOUT_SCORER = 2;
 
   /** Size of one point in a block. */
   public static final int POINT_BYTES = 16;
@@ -45,6 +50,8 @@ public final class SeriesStateCodec {
   public static final int BLOCK_POINTS = 16;
 
   private static final int META_BYTES = 1 + 4 + 8 + 4 + 8 + 4;
+
+  private static final int SCORER_BYTES = 3 * 8 + 4 * 8;
 
   private SeriesStateCodec() {}
 
@@ -145,15 +152,18 @@ public final class SeriesStateCodec {
   }
 
   /**
-   * Encodes the bookkeeping of a window together with its current block, the block of point
-   * number {@code meta.appended() - 1}, encoded as by {@link #encodeBlock}.
+   * Encodes the bookkeeping of a window together with the series' scorer and its current block, the
+   * block of point number {@code meta.appended() - 1}, encoded as by {@link #encodeBlock}.
    *
    * @param state the state the meta describes, with at least one point
    */
   public static byte[] encodeMetaWithBlock(SeriesState state, Meta meta) {
     int block = meta.block(meta.appended() - 1);
-    ByteBuffer out = ByteBuffer.allocate(META_BYTES + blockSlots(meta, block) * POINT_BYTES);
+    ByteBuffer out = ByteBuffer.allocate(META_BYTES + SCORER_BYTES + blockSlots(meta, block) * POINT_BYTES);
     putMetaFields(out, META_VERSION, meta);
+    ExcursionLikelihood scorer = state.scorer();
+    out.putDouble(scorer.outsideRate()).putDouble(scorer.continuationRate()).putDouble(scorer.meanDistance());
+    out.putLong(scorer.count()).putLong(scorer.outsideCount()).putLong(scorer.followers()).putLong(scorer.run());
     putBlock(out, state, meta, block);
     return out.array();
   }
@@ -167,27 +177,48 @@ public final class SeriesStateCodec {
         .putInt(meta.pointsSinceForecast());
   }
 
-  /** Decodes the bookkeeping of a window from a meta record of version 1 or 2. */
+  /** Decodes the bookkeeping of a window from a meta record of version 1, 2 or 3. */
   public static Meta decodeMeta(byte[] bytes) {
     if (bytes.length < META_BYTES) {
       throw new IllegalStateException("series meta is " + bytes.length + " bytes, expected at least " + META_BYTES + " (truncated or corrupt)");
     }
     ByteBuffer in = ByteBuffer.wrap(bytes);
     byte version = in.get();
-    if (version != VERSION && version != META_VERSION) {
+    if (version != VERSION && version != META_VERSION_WITHOUT_SCORER && version != META_VERSION) {
       throw new IllegalStateException(
-          "series meta of version " + version + " cannot be read by this version of Sibyl (it reads versions " + VERSION + " and " + META_VERSION + ")");
+          "series meta of version " + version + " cannot be read by this version of Sibyl (it reads versions " + VERSION + " to " + META_VERSION + ")");
     }
     Meta meta = new Meta(in.getInt(), in.getLong(), in.getInt(), in.getLong(), in.getInt());
     if (version == VERSION) {
       checkLength(bytes, META_BYTES, "series meta of version " + VERSION);
     } else if (meta.capacity() < 1 || meta.appended() < 1) {
       throw new IllegalStateException(
-          "series meta of version " + META_VERSION + " has capacity " + meta.capacity() + " and " + meta.appended() + " points appended (corrupt)");
+          "series meta of version " + version + " has capacity " + meta.capacity() + " and " + meta.appended() + " points appended (corrupt)");
     } else {
-      checkLength(bytes, META_BYTES + blockSlots(meta, meta.block(meta.appended() - 1)) * POINT_BYTES, "series meta of version " + META_VERSION);
+      checkLength(bytes, blockOffset(version) + blockSlots(meta, meta.block(meta.appended() - 1)) * POINT_BYTES, "series meta of version " + version);
     }
     return meta;
+  }
+
+  /** Where the current block starts in a meta record of version 2 or 3. */
+  private static int blockOffset(byte version) {
+    return version == META_VERSION ? META_BYTES + SCORER_BYTES : META_BYTES;
+  }
+
+  /**
+   * Restores a series' scorer from its meta record; a record of version 1 or 2 predates the scorer,
+   * which then starts fresh.
+   *
+   * @param bytes a meta record that {@link #decodeMeta} accepted
+   * @param scorer the scorer to restore into
+   */
+  public static void decodeScorer(byte[] bytes, ExcursionLikelihood scorer) {
+    if (bytes[0] != META_VERSION) {
+      scorer.clear();
+      return;
+    }
+    ByteBuffer in = ByteBuffer.wrap(bytes, META_BYTES, SCORER_BYTES);
+    scorer.restore(in.getDouble(), in.getDouble(), in.getDouble(), in.getLong(), in.getLong(), in.getLong(), in.getLong());
   }
 
   /**
@@ -197,7 +228,7 @@ public final class SeriesStateCodec {
    * @param bytes a meta record that {@link #decodeMeta} accepted
    */
   public static byte[] currentBlock(byte[] bytes) {
-    return bytes[0] == VERSION ? null : Arrays.copyOfRange(bytes, META_BYTES, bytes.length);
+    return bytes[0] == VERSION ? null : Arrays.copyOfRange(bytes, blockOffset(bytes[0]), bytes.length);
   }
 
   /**

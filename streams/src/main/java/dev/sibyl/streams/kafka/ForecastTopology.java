@@ -90,7 +90,8 @@ public final class ForecastTopology {
             config.getInt(PipelineConfig.HORIZON_CONFIG),
             config.getInt(PipelineConfig.CADENCE_CONFIG),
             config.getInt(PipelineConfig.MAX_GAP_STEPS_CONFIG),
-            config.getInt(PipelineConfig.WARMUP_POINTS_CONFIG));
+            config.getInt(PipelineConfig.WARMUP_POINTS_CONFIG),
+            config.getDouble(PipelineConfig.LIKELIHOOD_ALPHA_CONFIG));
     PointValidator validator = new PointValidator(config.getLong(PipelineConfig.MAX_FUTURE_CONFIG));
     double minScore = config.getDouble(PipelineConfig.MIN_SCORE_CONFIG);
 

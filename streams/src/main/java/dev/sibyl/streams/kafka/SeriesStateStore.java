@@ -150,12 +150,13 @@ final class SeriesStateStore {
     state.setAppended(meta.appended());
     state.setStepMillis(meta.stepMillis());
     state.setPointsSinceForecast(meta.pointsSinceForecast());
+    SeriesStateCodec.decodeScorer(metaBytes, state.scorer());
     byte[] forecast = forecasts.get(key);
     if (forecast != null) {
       state.setLatestForecast(SeriesStateCodec.decodeForecast(forecast));
     }
-    // A version-1 meta needs no rewrite: its blocks are all in the point store, and the next
-    // observation writes a version-2 meta.
+    // An older meta needs no rewrite: its blocks are all in the point store or in the meta record,
+    // and the next observation writes a current one.
     if (meta.capacity() != capacity) {
       // The lookback changed since the state was written: store the points under the new slots.
       Meta resized = Meta.of(state);

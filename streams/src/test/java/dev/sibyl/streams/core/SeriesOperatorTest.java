@@ -42,10 +42,18 @@ class SeriesOperatorTest {
     StepResult outside = operator.onObservation(state, 5 * STEP, 9.0);
     assertThat(outside.check().expected()).isEqualTo(5.0);
     assertThat(outside.check().upper()).isEqualTo(6.0);
-    // 3 half-widths above the upper bound: 1 - exp(-3)
-    assertThat(outside.check().score().score()).isCloseTo(1 - Math.exp(-3), org.assertj.core.data.Offset.offset(1e-12));
+    // 3 half-widths above the upper bound, on a series that has never left its interval: the
+    // probability is at most 1e-3 (the rate floor) times a Gaussian tail far beyond 1e-7, so the
+    // likelihood-based score saturates at 1
+    assertThat(outside.check().score().distance()).isCloseTo(3.0, org.assertj.core.data.Offset.offset(1e-12));
+    assertThat(outside.check().score().score()).isEqualTo(1.0);
     assertThat(outside.check().score().severity()).isEqualTo(AnomalyScore.Severity.CRITICAL);
-    assertThat(outside.check().score().reason()).contains("above the 90% interval");
+    assertThat(outside.check().score().run()).isEqualTo(1);
+    assertThat(outside.check().score().reason())
+        .contains("above the 90% interval by 3.00 half-widths")
+        .contains("1 observation outside")
+        .contains("given the series' recent excursions");
+    assertThat(state.scorer().count()).isEqualTo(2);
   }
 
   @Test
@@ -91,6 +99,29 @@ class SeriesOperatorTest {
     // a forecast exists (issued at 4 points) but the window holds 5 < 6 points: not checked
     assertThat(state.latestForecast()).isNotNull();
     assertThat(warming.onObservation(state, 5 * STEP, 5.0).check()).isNull();
+    // but the scorer learns from the observations the forecast covered during the warm-up (points 4 and 5)
+    assertThat(state.scorer().count()).isEqualTo(2);
     assertThat(warming.onObservation(state, 6 * STEP, 50.0).check().score()).isNotNull();
+  }
+
+  @Test
+  void aLongGapEndsTheRunOfExcursionsButKeepsWhatTheScorerLearnt() {
+    SeriesState state = new SeriesState(8);
+    for (int i = 0; i < 4; i++) {
+      operator.onObservation(state, i * STEP, 5.0);
+    }
+    operator.onObservation(state, 4 * STEP, 9.0); // outside [4, 6]
+    assertThat(state.scorer().run()).isEqualTo(1);
+    operator.onObservation(state, 100 * STEP, 5.0);
+    assertThat(state.scorer().run()).isZero();
+    assertThat(state.scorer().outsideCount()).isEqualTo(1);
+  }
+
+  @Test
+  void theLikelihoodWeightMustBeAProbability() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> new SeriesOperator(new LastValueTestForecaster(4, 1.0), 4, 2, 3, 0, 0.0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("likelihood alpha");
   }
 }

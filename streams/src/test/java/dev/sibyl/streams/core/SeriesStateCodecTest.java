@@ -52,7 +52,7 @@ class SeriesStateCodecTest {
         .hasMessageContaining("truncated");
   }
   @Test
-  void aVersionTwoMetaCarriesTheCurrentBlock() {
+  void aCurrentMetaCarriesTheCurrentBlock() {
     SeriesState state = new SeriesState(20);
     for (int n = 0; n < 37; n++) {
       state.append(1000L * n, n);
@@ -69,9 +69,58 @@ class SeriesStateCodecTest {
     assertThat(SeriesStateCodec.blockCompletedBy(Meta.of(state))).isTrue();
     state.append(40_000, 40); // slot 0
     assertThat(SeriesStateCodec.blockCompletedBy(Meta.of(state))).isFalse();
-    // a version-1 meta has no block; a truncated version-2 meta is rejected
+    // a version-1 meta has no block; a truncated current meta is rejected
     assertThat(SeriesStateCodec.currentBlock(SeriesStateCodec.encodeMeta(meta))).isNull();
     assertThatThrownBy(() -> SeriesStateCodec.decodeMeta(java.util.Arrays.copyOf(bytes, bytes.length - 1)))
         .hasMessageContaining("truncated");
+  }
+
+  @Test
+  void theScorerRoundTripsThroughTheMetaRecord() {
+    SeriesState state = new SeriesState(8);
+    for (int n = 0; n < 30; n++) {
+      state.append(1000L * n, n);
+      state.scorer().update(n % 7 == 0 || n >= 27 ? 0.1 * n : 0, 0.05);
+    }
+    byte[] bytes = SeriesStateCodec.encodeMetaWithBlock(state, Meta.of(state));
+    ExcursionLikelihood back = new ExcursionLikelihood();
+    SeriesStateCodec.decodeScorer(bytes, back);
+    ExcursionLikelihood written = state.scorer();
+    assertThat(back.run()).isEqualTo(3);
+    assertThat(new double[] {back.outsideRate(), back.continuationRate(), back.meanDistance()})
+        .containsExactly(written.outsideRate(), written.continuationRate(), written.meanDistance());
+    assertThat(new long[] {back.count(), back.outsideCount(), back.followers(), back.run()})
+        .containsExactly(written.count(), written.outsideCount(), written.followers(), written.run());
+    // the restored scorer scores the next observations exactly as the original
+    for (double excursion : new double[] {0.4, 0, 0.9, 0.2}) {
+      assertThat(back.update(excursion, 0.05)).isEqualTo(written.update(excursion, 0.05));
+    }
+  }
+
+  @Test
+  void aVersionTwoMetaIsReadWithAFreshScorer() {
+    SeriesState state = new SeriesState(20);
+    for (int n = 0; n < 37; n++) {
+      state.append(1000L * n, n);
+    }
+    Meta meta = Meta.of(state);
+    byte[] current = SeriesStateCodec.encodeMetaWithBlock(state, meta);
+    // the version-2 layout: the meta fields (29 bytes) then the current block, no scorer
+    int metaBytes = 1 + 4 + 8 + 4 + 8 + 4;
+    byte[] block = SeriesStateCodec.currentBlock(current);
+    byte[] v2 = java.nio.ByteBuffer.allocate(metaBytes + block.length)
+        .put(java.util.Arrays.copyOf(current, metaBytes))
+        .put(block)
+        .array();
+    v2[0] = SeriesStateCodec.META_VERSION_WITHOUT_SCORER;
+    assertThat(SeriesStateCodec.decodeMeta(v2)).isEqualTo(meta);
+    assertThat(SeriesStateCodec.currentBlock(v2)).isEqualTo(SeriesStateCodec.encodeBlock(state, meta, 1));
+    ExcursionLikelihood scorer = new ExcursionLikelihood();
+    scorer.update(0.5, 0.01);
+    SeriesStateCodec.decodeScorer(v2, scorer);
+    assertThat(scorer.count()).isZero();
+    assertThat(scorer.outsideRate()).isZero();
+    assertThatThrownBy(() -> SeriesStateCodec.decodeMeta(java.util.Arrays.copyOf(v2, v2.length + 56)))
+        .hasMessageContaining("truncated or corrupt");
   }
 }

@@ -141,9 +141,13 @@ class ForecastTopologyTest {
     assertThat(flag.getObserved()).isEqualTo(2.5);
     assertThat(flag.getExpected()).isEqualTo(5.0);
     assertThat(flag.getLower()).isEqualTo(4.0);
-    assertThat(flag.getScore()).isCloseTo(1 - Math.exp(-1.5), org.assertj.core.data.Offset.offset(1e-9));
-    assertThat(flag.getSeverity()).isEqualTo(Severity.MEDIUM); // 1 - exp(-1.5) = 0.78
-    assertThat(flag.getReason()).contains("below");
+    // 1.5 half-widths below a series that had not left its interval (one observation scored
+    // before): probability 1e-3 (the rate floor) times exp(-1.5 / 0.1) (the mean-distance floor),
+    // 0.95 on the likelihood scale, where the raw 1 - exp(-1.5) was 0.78
+    assertThat(flag.getScore()).isCloseTo((Math.log(1e-3) - 1.5 / 0.1) / Math.log(1e-10), org.assertj.core.data.Offset.offset(1e-9));
+    assertThat(flag.getSeverity()).isEqualTo(Severity.CRITICAL);
+    assertThat(flag.getReason())
+        .isEqualTo("below the 90% interval by 1.50 half-widths; 1 observation outside; probability 10^-9.5 given the series' recent excursions");
     assertThat(flag.getModel()).isEqualTo("last-value-test:1");
   }
 

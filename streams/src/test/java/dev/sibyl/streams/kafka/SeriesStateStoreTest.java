@@ -105,6 +105,30 @@ class SeriesStateStoreTest {
   }
 
   @Test
+  void aStateRebuiltBeforeEveryPointScoresAsAnUninterruptedRun() {
+    java.util.Random random = new java.util.Random(5);
+    SeriesState uninterrupted = new SeriesState(8);
+    int scored = 0;
+    for (int i = 0; i < 200; i++) {
+      double value = 5 + 0.3 * random.nextGaussian() + (i % 37 == 0 ? 3 : 0) + (i >= 150 ? 2.5 : 0);
+      StepResult expected = operator.onObservation(uninterrupted, i * STEP, value);
+      // a restart before every point: the state comes from the stores alone
+      SeriesStateStore store = new SeriesStateStore(points, metas, forecasts, 8, 100);
+      SeriesState restored = store.load(SERIES);
+      StepResult actual = operator.onObservation(restored, i * STEP, value);
+      store.saveObservation(SERIES, restored, actual.windowReset(), actual.forecast() != null);
+      if (expected.check() == null || expected.check().score() == null) {
+        assertThat(actual.check() == null || actual.check().score() == null).as("point %d", i).isTrue();
+        continue;
+      }
+      scored++;
+      assertThat(actual.check().score()).as("point %d", i).isEqualTo(expected.check().score());
+      assertThat(actual.check().score().reason()).isEqualTo(expected.check().score().reason());
+    }
+    assertThat(scored).isGreaterThan(5);
+  }
+
+  @Test
   void theCacheIsBoundedAndClearable() {
     SeriesStateStore store = new SeriesStateStore(points, metas, forecasts, 8, 1);
     feed(store, 0, 3);
@@ -152,7 +176,7 @@ class SeriesStateStoreTest {
 
     SeriesState read = new SeriesStateStore(points, metas, forecasts, 40, 100).load(SERIES);
     assertThat(read.valuesInOrder()).containsExactly(old.valuesInOrder());
-    // the next observation writes version 2, and the state reads back whole
+    // the next observation writes the current version, and the state reads back whole
     SeriesState carried = feed(new SeriesStateStore(points, metas, forecasts, 40, 100), 50, 53);
     assertThat(metas.get(SeriesStateStore.key(SERIES))[0]).isEqualTo(SeriesStateCodec.META_VERSION);
     assertThat(new SeriesStateStore(points, metas, forecasts, 40, 100).load(SERIES).valuesInOrder())
