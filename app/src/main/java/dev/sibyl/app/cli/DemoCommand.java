@@ -98,7 +98,8 @@ public final class DemoCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), "--duration must be positive, got " + duration);
     }
     AppConfig config = kafka.apply(root.config());
-    PipelineConfig pipelineConfig = new PipelineConfig(config.merged());
+    PipelineRunner.Models models = PipelineRunner.Models.of(config); // before any broker starts
+    PipelineConfig pipelineConfig = models.pipeline();
     List<String> topics = PipelineRunner.topics(pipelineConfig);
     String telemetry = topics.get(0);
     PrintWriter err = spec.commandLine().getErr();
@@ -108,7 +109,7 @@ public final class DemoCommand implements Callable<Integer> {
     try (StopSignal stop = StopSignal.install();
         Stream<TelemetryPoint> input = openInput();
         KafkaSession session = KafkaSession.open(config);
-        ForecastPipeline pipeline = PipelineRunner.start(config, session, APPLICATION_ID);
+        ForecastPipeline pipeline = PipelineRunner.start(config, models, session, APPLICATION_ID);
         OutputCounter counter = OutputCounter.start(session.clientProperties(), topics.subList(1, topics.size()))) {
       err.println("pipeline starting on " + session.bootstrapServers() + " (model " + pipelineConfig.getString(PipelineConfig.MODEL_FAMILY_CONFIG) + ")");
       err.flush();

@@ -58,16 +58,36 @@ final class PipelineRunner {
   }
 
   /**
+   * The pipeline's settings and models, built before any broker is started so that a bad
+   * {@code model.*} or {@code health.*} setting fails at once.
+   *
+   * @param pipeline the pipeline settings
+   * @param forecaster the model of every series
+   * @param prognostic the model of every unit, or null
+   */
+  record Models(PipelineConfig pipeline, Forecaster forecaster, Prognostic prognostic) {
+
+    /**
+     * @param config merged settings
+     * @return the settings and models they name
+     * @throws IllegalArgumentException naming a bad setting
+     */
+    static Models of(AppConfig config) {
+      PipelineConfig pipeline = new PipelineConfig(config.merged());
+      return new Models(pipeline, PipelineRunner.forecaster(pipeline), PipelineRunner.prognostic(pipeline));
+    }
+  }
+
+  /**
    * Creates the topics when missing and starts the pipeline.
    *
    * @param config merged settings
+   * @param models the settings and models, from {@link Models#of}
    * @param session the Kafka cluster
    * @param applicationId Streams application id (consumer group, internal topic prefix)
    */
-  static ForecastPipeline start(AppConfig config, KafkaSession session, String applicationId) {
-    PipelineConfig pipeline = new PipelineConfig(config.merged());
-    Forecaster forecaster = forecaster(pipeline);
-    Prognostic prognostic = prognostic(pipeline);
+  static ForecastPipeline start(AppConfig config, Models models, KafkaSession session, String applicationId) {
+    PipelineConfig pipeline = models.pipeline();
     session.ensureTopics(topics(pipeline));
     Properties props = ForecastPipeline.streamsProperties(session.clientProperties());
     // kafka.application.id and kafka.state.dir, when set, win over the command's defaults.
@@ -77,6 +97,6 @@ final class PipelineRunner {
     if (!config.kafkaClientProperties().containsKey(StreamsConfig.STATE_DIR_CONFIG)) {
       props.put(StreamsConfig.STATE_DIR_CONFIG, config.dataDir().resolve("streams").toString());
     }
-    return ForecastPipeline.start(pipeline, forecaster, prognostic, props, config.merged());
+    return ForecastPipeline.start(pipeline, models.forecaster(), models.prognostic(), props, config.merged());
   }
 }

@@ -34,12 +34,13 @@ public final class StreamsCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     AppConfig config = kafka.apply(root.config());
+    PipelineRunner.Models models = PipelineRunner.Models.of(config); // before any broker starts
     PrintWriter err = spec.commandLine().getErr();
     CountDownLatch stopped = new CountDownLatch(1);
     // The stop signal is the first resource so that it closes last, after the pipeline and broker.
     try (StopSignal stop = StopSignal.install(stopped::countDown);
         KafkaSession session = KafkaSession.open(config);
-        ForecastPipeline pipeline = PipelineRunner.start(config, session, ForecastPipeline.DEFAULT_APPLICATION_ID)) {
+        ForecastPipeline pipeline = PipelineRunner.start(config, models, session, ForecastPipeline.DEFAULT_APPLICATION_ID)) {
       pipeline.awaitRunning(Duration.ofMinutes(2));
       err.println("pipeline running on " + session.bootstrapServers() + "; Ctrl-C stops it");
       err.flush();

@@ -75,6 +75,16 @@ class SibylMainTest {
   }
 
   @Test
+  void aBadHealthArtifactFailsBeforeAnyBrokerStarts() {
+    Path missing = dir.resolve("no-artifact");
+    Run run = run("--set", "health.artifact=" + missing, "--set", "sibyl.data.dir=" + dir.resolve("data"), "streams");
+
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.err()).startsWith("sibyl: health.artifact: ").contains("no manifest").hasLineCount(1);
+    assertThat(dir.resolve("data").resolve("kafka")).doesNotExist();
+  }
+
+  @Test
   void aMissingInputFileIsABadArgument() {
     Path missing = dir.resolve("missing.csv");
     Run run = run("replay", "--file", missing.toString());
