@@ -15,6 +15,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,6 +24,9 @@ import org.slf4j.LoggerFactory;
 public final class TopicAdmin {
 
   private static final Logger LOG = LoggerFactory.getLogger(TopicAdmin.class);
+
+  /** Pause between two checks of new topics' leaders. */
+  private static final long RETRY_MILLIS = 50;
 
   private TopicAdmin() {}
 
@@ -115,7 +119,20 @@ public final class TopicAdmin {
     if (request.isEmpty()) {
       return;
     }
-    long left = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
-    admin.listOffsets(request).all().get(left, TimeUnit.MILLISECONDS);
+    // Until the broker has the topic in its metadata, the admin client fails the request at once
+    // (unknown topic or partition, a retriable error) instead of waiting: ask again until the deadline.
+    while (true) {
+      long left = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+      try {
+        admin.listOffsets(request).all().get(left, TimeUnit.MILLISECONDS);
+        return;
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof RetriableException) || System.nanoTime() > deadline) {
+          throw new KafkaException(
+              "new topics " + topics + " have no serving leader: " + e.getCause().getMessage(), e.getCause());
+        }
+        Thread.sleep(RETRY_MILLIS);
+      }
+    }
   }
 }
