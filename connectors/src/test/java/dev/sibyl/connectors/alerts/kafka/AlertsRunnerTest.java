@@ -72,6 +72,24 @@ class AlertsRunnerTest {
     }
   }
 
+  /** A runner on the mock consumer and producer with the test's topics, sinks and clock. */
+  private static AlertsRunner runner(
+      MockConsumer<byte[], byte[]> consumer, MockProducer<String, DeadLetter> producer, AlertsConfig config, MovableClock clock) {
+    return AlertsRunner.builder()
+        .setConsumer(consumer)
+        .setDeadLetterProducer(producer)
+        .setAnomalyTopic(ANOMALIES)
+        .optHealthTopic(HEALTH)
+        .setDeadLetterTopic(DLQ)
+        .setDeserializers(
+            AvroSerdes.forType(AnomalyFlag.class, Map.of(), false).deserializer(),
+            AvroSerdes.forType(HealthEstimate.class, Map.of(), false).deserializer())
+        .setTracker(new IncidentTracker(config.incidentPolicy()))
+        .setSinks(new SinkFactory(HttpClient.newHttpClient(), clock).dispatchers(config))
+        .optClock(clock)
+        .build();
+  }
+
   @Test
   void notifiesOnceResolvesAfterQuietDeadLettersFailuresAndCommitsSafely() throws Exception {
     MovableClock clock = new MovableClock();
@@ -89,20 +107,7 @@ class AlertsRunnerTest {
       MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest");
       Serializer<DeadLetter> letters = AvroSerdes.forType(DeadLetter.class, Map.of(), false).serializer();
       MockProducer<String, DeadLetter> producer = new MockProducer<>(true, null, new StringSerializer(), letters);
-      AlertsRunner runner =
-          AlertsRunner.builder()
-              .setConsumer(consumer)
-              .setDeadLetterProducer(producer)
-              .setAnomalyTopic(ANOMALIES)
-              .optHealthTopic(HEALTH)
-              .setDeadLetterTopic(DLQ)
-              .setDeserializers(
-                  AvroSerdes.forType(AnomalyFlag.class, Map.of(), false).deserializer(),
-                  AvroSerdes.forType(HealthEstimate.class, Map.of(), false).deserializer())
-              .setTracker(new IncidentTracker(config.incidentPolicy()))
-              .setSinks(new SinkFactory(HttpClient.newHttpClient(), clock).dispatchers(config))
-              .optClock(clock)
-              .build();
+      AlertsRunner runner = runner(consumer, producer, config, clock);
 
       Serializer<AnomalyFlag> flags = AvroSerdes.forType(AnomalyFlag.class, Map.of(), false).serializer();
       List<Map<TopicPartition, OffsetAndMetadata>> commits = new ArrayList<>();
@@ -174,20 +179,7 @@ class AlertsRunnerTest {
       MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest");
       MockProducer<String, DeadLetter> producer = new MockProducer<>(
           true, null, new StringSerializer(), AvroSerdes.forType(DeadLetter.class, Map.of(), false).serializer());
-      AlertsRunner runner =
-          AlertsRunner.builder()
-              .setConsumer(consumer)
-              .setDeadLetterProducer(producer)
-              .setAnomalyTopic(ANOMALIES)
-              .optHealthTopic(HEALTH)
-              .setDeadLetterTopic(DLQ)
-              .setDeserializers(
-                  AvroSerdes.forType(AnomalyFlag.class, Map.of(), false).deserializer(),
-                  AvroSerdes.forType(HealthEstimate.class, Map.of(), false).deserializer())
-              .setTracker(new IncidentTracker(config.incidentPolicy()))
-              .setSinks(new SinkFactory(HttpClient.newHttpClient(), clock).dispatchers(config))
-              .optClock(clock)
-              .build();
+      AlertsRunner runner = runner(consumer, producer, config, clock);
       Serializer<HealthEstimate> estimates = AvroSerdes.forType(HealthEstimate.class, Map.of(), false).serializer();
       HealthEstimate invalid = HealthEstimate.newBuilder(health("unit-3", 0, 0.5)).setStateProbabilities(List.of()).build();
       consumer.schedulePollTask(() -> {
