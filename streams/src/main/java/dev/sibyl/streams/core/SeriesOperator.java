@@ -105,26 +105,50 @@ public final class SeriesOperator {
   }
 
   /**
-   * Processes one observation of a series.
+   * Processes one observation of a series and, when a forecast is due, runs the forecaster on the
+   * calling thread: {@link #admit} followed by {@link #complete}.
    *
    * @param state the series' state, updated in place
    * @param timestamp event time in epoch milliseconds
    * @param value a finite value (validation happens before)
    * @return what happened: a rejection, or an optional check and an optional new forecast
    * @throws RuntimeException whatever the forecaster throws; the state then holds the new point but
-   *     no new forecast
+   *     no new forecast, and the next point is due again
    */
   public StepResult onObservation(SeriesState state, long timestamp, double value) {
+    Admission admission = admit(state, timestamp, value);
+    ForecastResult forecast = null;
+    if (admission.due() != null) {
+      ForecastRequest due = admission.due();
+      forecast = forecaster.forecast(due.window(), due.horizon());
+      complete(state, due, forecast);
+    }
+    return new StepResult(admission.rejection(), admission.reason(), admission.check(), forecast, admission.windowReset());
+  }
+
+  /**
+   * Admits one observation without calling the model: order and gaps, the check against the latest
+   * forecast, the append, and whether a forecast is now due. An engine that runs the model
+   * elsewhere (a worker pool, an asynchronous operator) sends {@link Admission#due()} there and
+   * hands the answer to {@link #complete}; until then the series stays due, so the caller must
+   * remember what it has in flight rather than send the same series again.
+   *
+   * @param state the series' state, updated in place
+   * @param timestamp event time in epoch milliseconds
+   * @param value a finite value (validation happens before)
+   * @return what happened; {@code due} is null when no forecast is due
+   */
+  public Admission admit(SeriesState state, long timestamp, double value) {
     boolean windowReset = false;
     if (state.size() > 0) {
       // 1. Order: late points and duplicates are rejected, never inserted into the past.
       long last = state.lastTimestamp();
       if (timestamp < last) {
-        return StepResult.rejected(
+        return Admission.rejected(
             Rejection.LATE, "late: timestamp " + timestamp + " is before the series' newest point " + last);
       }
       if (timestamp == last) {
-        return StepResult.rejected(
+        return Admission.rejected(
             Rejection.DUPLICATE,
             value == state.lastValue()
                 ? "duplicate: timestamp " + timestamp + " was already accepted with the same value"
@@ -142,13 +166,38 @@ public final class SeriesOperator {
     // 3. Score the observation against the forecast made before it arrived; report it once warmed up.
     AnomalyCheck check = checkAgainstLatestForecast(state, timestamp, value, state.size() >= warmupPoints);
 
-    // 4. Append, then forecast when the cadence is due and the window is long enough.
+    // 4. Append, then say whether a forecast is due: the cadence has come and the window is long enough.
     state.append(timestamp, value);
-    ForecastResult forecast = null;
+    ForecastRequest due = null;
     if (state.size() >= minHistory && state.pointsSinceForecast() >= cadence) {
-      forecast = forecast(state);
+      long[] timestamps = state.timestampsInOrder();
+      state.setStepMillis(medianSpacing(timestamps));
+      due = new ForecastRequest(new SeriesWindow(timestamps, state.valuesInOrder(), state.stepMillis()), horizon);
     }
-    return new StepResult(null, null, check, forecast, windowReset);
+    return new Admission(null, null, check, due, windowReset);
+  }
+
+  /**
+   * Records the model's answer to a request from {@link #admit} as the series' latest forecast,
+   * the one later observations are checked against. An answer older than the latest forecast (a
+   * slow request overtaken by a newer one) is ignored, and so is one for a window that a gap reset
+   * since.
+   *
+   * @param state the series' state, updated in place
+   * @param request what was asked
+   * @param result the model's answer to it
+   * @return whether the answer became the latest forecast
+   */
+  public boolean complete(SeriesState state, ForecastRequest request, ForecastResult result) {
+    long issuedAt = request.issuedAt();
+    LatestForecast latest = state.latestForecast();
+    if ((latest != null && latest.issuedAt() >= issuedAt) || state.size() == 0 || state.timestampAt(0) > issuedAt) {
+      return false;
+    }
+    state.setLatestForecast(
+        new LatestForecast(issuedAt, request.window().stepMillis(), result.mean(), result.lower(), result.upper(), result.coverage(), modelId));
+    state.setPointsSinceForecast(state.pointsAfter(issuedAt));
+    return true;
   }
 
   private AnomalyCheck checkAgainstLatestForecast(SeriesState state, long timestamp, double value, boolean warm) {
@@ -172,18 +221,6 @@ public final class SeriesOperator {
     boolean inside = value >= lower && value <= upper;
     AnomalyScore anomaly = inside ? null : AnomalyScore.withLikelihood(score, distance, value > upper, latest.coverage(), scorer);
     return new AnomalyCheck(timestamp, value, mean, lower, upper, anomaly, latest.model());
-  }
-
-  private ForecastResult forecast(SeriesState state) {
-    long[] timestamps = state.timestampsInOrder();
-    state.setStepMillis(medianSpacing(timestamps));
-    ForecastResult result =
-        forecaster.forecast(new SeriesWindow(timestamps, state.valuesInOrder(), state.stepMillis()), horizon);
-    state.setLatestForecast(
-        new LatestForecast(
-            state.lastTimestamp(), state.stepMillis(), result.mean(), result.lower(), result.upper(), result.coverage(), modelId));
-    state.setPointsSinceForecast(0);
-    return result;
   }
 
   /** The median of the spacings between consecutive timestamps (at least 1 ms). */
@@ -213,6 +250,22 @@ public final class SeriesOperator {
       long timestamp, double observed, double expected, double lower, double upper, AnomalyScore score, String model) {}
 
   /**
+   * What {@link #admit} decided about one observation.
+   *
+   * @param rejection null when the observation was accepted
+   * @param reason why it was rejected; null when accepted
+   * @param check the check against the latest forecast; null when there was none to check against
+   * @param due the forecast now due; null when none is
+   * @param windowReset whether a long gap reset the window before this observation
+   */
+  public record Admission(Rejection rejection, String reason, AnomalyCheck check, ForecastRequest due, boolean windowReset) {
+
+    static Admission rejected(Rejection rejection, String reason) {
+      return new Admission(rejection, reason, null, null, false);
+    }
+  }
+
+  /**
    * The outcome of one observation.
    *
    * @param rejection null when the observation was accepted
@@ -222,10 +275,5 @@ public final class SeriesOperator {
    * @param windowReset whether a long gap reset the window before this observation
    */
   public record StepResult(
-      Rejection rejection, String reason, AnomalyCheck check, ForecastResult forecast, boolean windowReset) {
-
-    static StepResult rejected(Rejection rejection, String reason) {
-      return new StepResult(rejection, reason, null, null, false);
-    }
-  }
+      Rejection rejection, String reason, AnomalyCheck check, ForecastResult forecast, boolean windowReset) {}
 }

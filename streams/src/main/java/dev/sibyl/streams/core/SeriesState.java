@@ -132,6 +132,18 @@ public final class SeriesState {
     return values[(head - size + i + capacity()) % capacity()];
   }
 
+  /**
+   * The number of held observations newer than {@code timestamp}: the points that came after a
+   * forecast issued at that time. Counts from the newest, since that is where they are.
+   */
+  public int pointsAfter(long timestamp) {
+    int n = 0;
+    while (n < size && timestampAt(size - 1 - n) > timestamp) {
+      n++;
+    }
+    return n;
+  }
+
   /** The held timestamps, oldest first; shape (size). */
   public long[] timestampsInOrder() {
     long[] out = new long[size];

@@ -124,4 +124,49 @@ class SeriesOperatorTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("likelihood alpha");
   }
+
+  @Test
+  void admitAloneAsksForTheForecastThatOnObservationWouldMake() {
+    SeriesState viaAdmit = new SeriesState(8);
+    SeriesState viaStep = new SeriesState(8);
+    LastValueTestForecaster model = new LastValueTestForecaster(4, 1.0);
+    for (int i = 0; i < 10; i++) {
+      double value = i % 3;
+      SeriesOperator.Admission admission = operator.admit(viaAdmit, i * STEP, value);
+      StepResult step = operator.onObservation(viaStep, i * STEP, value);
+      assertThat(admission.due() != null).isEqualTo(step.forecast() != null);
+      if (admission.due() != null) {
+        assertThat(admission.due().issuedAt()).isEqualTo(i * STEP);
+        assertThat(admission.due().window().values()).containsExactly(viaStep.valuesInOrder());
+        assertThat(operator.complete(viaAdmit, admission.due(), model.forecast(admission.due().window(), 4))).isTrue();
+      }
+      assertThat(viaAdmit.latestForecast()).usingRecursiveComparison().isEqualTo(viaStep.latestForecast());
+      assertThat(viaAdmit.pointsSinceForecast()).isEqualTo(viaStep.pointsSinceForecast());
+    }
+  }
+
+  @Test
+  void aLateAnswerCountsThePointsThatCameMeanwhileAndAnOvertakenOneIsIgnored() {
+    SeriesState state = new SeriesState(8);
+    LastValueTestForecaster model = new LastValueTestForecaster(4, 1.0);
+    SeriesOperator.Admission first = null;
+    for (int i = 0; i < 4; i++) {
+      first = operator.admit(state, i * STEP, 5.0);
+    }
+    assertThat(first.due()).isNotNull();
+    // The series stays due while the answer is in flight.
+    SeriesOperator.Admission second = operator.admit(state, 4 * STEP, 6.0);
+    assertThat(second.due()).isNotNull();
+    assertThat(operator.complete(state, second.due(), model.forecast(second.due().window(), 4))).isTrue();
+    assertThat(operator.complete(state, first.due(), model.forecast(first.due().window(), 4))).isFalse();
+    assertThat(state.latestForecast().issuedAt()).isEqualTo(4 * STEP);
+
+    SeriesOperator.Admission third = operator.admit(state, 5 * STEP, 6.0);
+    SeriesOperator.Admission fourth = operator.admit(state, 6 * STEP, 6.0);
+    assertThat(third.due()).isNull();
+    assertThat(fourth.due()).isNotNull();
+    operator.admit(state, 7 * STEP, 6.0);
+    operator.complete(state, fourth.due(), model.forecast(fourth.due().window(), 4));
+    assertThat(state.pointsSinceForecast()).isEqualTo(1);
+  }
 }
