@@ -6,6 +6,7 @@ import dev.sibyl.models.api.TrainingData;
 import dev.sibyl.models.api.TrainingListener;
 import dev.sibyl.models.api.TrainingOptions;
 import dev.sibyl.models.api.TrainingResult;
+import dev.sibyl.models.api.WindowModel;
 import dev.sibyl.models.artifact.Artifacts;
 import dev.sibyl.models.artifact.Manifest;
 import dev.sibyl.models.eval.Harness;
@@ -130,6 +131,10 @@ public final class TrainCommand implements Callable<Integer> {
 
     // 2. Data under the protocol: scaler fitted on the train rows only
     Table table = Table.read(data);
+    // a multivariate family records the columns' names, by which the pipeline maps a point's channels
+    if (family.defaultHyperparameters().containsKey(WindowModel.CHANNEL_NAMES)) {
+      hyperparameters.putIfAbsent(WindowModel.CHANNEL_NAMES, String.join(",", table.columns()));
+    }
     Protocol p;
     try {
       p = Protocol.of(protocol, table, lookback);

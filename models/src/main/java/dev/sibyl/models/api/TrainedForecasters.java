@@ -23,7 +23,8 @@ import java.util.TreeSet;
  * standardised with their own training statistics, and a streamed series has an unknown scale.
  * Intervals are split-conformal ({@link SplitConformal}) on the model's backtest inside the window,
  * so a window of {@code lookback + calibration.size + horizon} values gives intervals at their
- * nominal coverage.
+ * nominal coverage. A multivariate model ({@code channels() > 0}, S-Mamba) is served by {@link
+ * MultivariateForecaster} instead, which forecasts the named channels of a source together.
  */
 public final class TrainedForecasters {
 
@@ -75,9 +76,11 @@ public final class TrainedForecasters {
    * @param family a name from {@link ModelRegistry#names()}; not null
    * @param options {@code artifact}, {@code ar.order}, {@code coverage}, {@code calibration.size};
    *     not null
-   * @return the forecaster, with split-conformal intervals
+   * @return the forecaster, with split-conformal intervals; a {@link JointForecaster} for a
+   *     multivariate model ({@link MultivariateForecaster})
    * @throws IllegalArgumentException for an unknown key, a bad value, a missing artifact where one
-   *     is required, an artifact of another family, or an unreadable artifact (naming the path)
+   *     is required, an artifact of another family, an unreadable artifact (naming the path), or a
+   *     multivariate artifact that does not name its channels
    */
   public static Forecaster create(String family, Map<String, String> options) {
     Objects.requireNonNull(family, "family must not be null");
@@ -141,6 +144,14 @@ public final class TrainedForecasters {
       throw new IllegalArgumentException(
           "artifact " + artifact + " is of family " + model.family() + ", not " + family);
     }
+    // 4. A multivariate model forecasts the channels of a source together
+    if (model.channels() > 0) {
+      try {
+        return MultivariateForecaster.of(model, o.coverage(), o.calibrationSize());
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("artifact " + artifact + ": " + e.getMessage(), e);
+      }
+    }
     return new SplitConformal(pointModel(model), o.coverage(), o.calibrationSize());
   }
 
@@ -170,7 +181,7 @@ public final class TrainedForecasters {
           model.family()
               + " is multivariate ("
               + model.channels()
-              + " channels); the pipeline forecasts one series at a time");
+              + " channels); serve it with MultivariateForecaster, which takes all of them");
     }
     return new PointModel() {
       @Override

@@ -1,6 +1,10 @@
 package dev.sibyl.models.api;
 
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A trained model from lookback windows to forecasts, batched over windows and channels. See the
@@ -8,6 +12,14 @@ import java.util.Map;
  * Implementations are immutable and thread-safe.
  */
 public interface WindowModel {
+
+  /**
+   * Hyperparameter of a multivariate model ({@link #channels()} {@code > 0}): its channels' names in
+   * input order, comma-separated, as the training columns were named (ETTh1: {@code
+   * HUFL,HULL,MUFL,MULL,LUFL,LULL,OT}). The pipeline maps the channels of a source's points to the
+   * model's inputs by these names, and refuses a multivariate artifact without them.
+   */
+  String CHANNEL_NAMES = "channel.names";
 
   /** The family name, as registered in {@link ModelRegistry}. */
   String family();
@@ -54,6 +66,31 @@ public interface WindowModel {
    *     expected and actual values
    */
   double[][][] predict(double[][][] windows, int horizon);
+
+  /**
+   * Parses the value of {@link #CHANNEL_NAMES}.
+   *
+   * @param raw comma-separated names; blank for none; not null
+   * @return the names, stripped, in order; empty when {@code raw} is blank; unmodifiable
+   * @throws IllegalArgumentException when a name is empty or repeated
+   */
+  static List<String> parseChannelNames(String raw) {
+    if (raw.isBlank()) {
+      return List.of();
+    }
+    List<String> names = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
+    for (String part : raw.split(",", -1)) {
+      String name = part.strip();
+      if (name.isEmpty() || !seen.add(name)) {
+        throw new IllegalArgumentException(
+            "hyperparameter '" + CHANNEL_NAMES + "' must be distinct, non-empty names separated"
+                + " by commas, got '" + raw + "'");
+      }
+      names.add(name);
+    }
+    return List.copyOf(names);
+  }
 
   /**
    * Checks a request against the model; implementations call it first.

@@ -5,6 +5,7 @@ import dev.sibyl.models.api.ForecastResult;
 import dev.sibyl.models.api.Forecaster;
 import dev.sibyl.models.api.PointModel;
 import dev.sibyl.models.api.SeriesWindow;
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -127,7 +128,7 @@ public final class SplitConformal implements Forecaster {
    */
   @Override
   public ForecastResult forecast(SeriesWindow window, int horizon) {
-    // 1. Check the inputs; the scale of the series sets the floor of the half-width
+    // 1. Check the inputs
     Objects.requireNonNull(window, "window must not be null");
     double[] y = window.values(); // (n)
     int n = y.length;
@@ -142,32 +143,80 @@ public final class SplitConformal implements Forecaster {
     if (horizon < 1) {
       throw new IllegalArgumentException("horizon must be >= 1, got " + horizon);
     }
-    double scale = 0;
     for (int i = 0; i < n; i++) {
       if (!Double.isFinite(y[i])) {
         throw new IllegalArgumentException("window value " + i + " must be finite, got " + y[i]);
       }
-      scale = Math.max(scale, Math.abs(y[i]));
     }
-    double floor = RELATIVE_FLOOR * (1 + scale);
 
     // 2. One backtest: forecasts at origins [first, n]; step k is calibrated on the C latest
     //    origins o with target o + k - 1 <= n - 1, so the earliest wanted is n - horizon - C + 1
-    int wanted = Math.max(0, n - horizon - calibrationSize + 1);
-    Backtest backtest = model.backtest(y, horizon, wanted);
-    int first = backtest.firstOrigin();
-    if (first > n - 1) {
+    Backtest backtest = model.backtest(y, horizon, firstWantedOrigin(n, horizon, calibrationSize));
+    if (backtest.firstOrigin() > n - 1) {
       throw new IllegalStateException(
           family()
               + " backtest of "
               + n
               + " values gave no origin inside the window (first "
-              + first
+              + backtest.firstOrigin()
               + "), breaking the PointModel.minHistory contract");
     }
-    double[] mean = backtest.at(n).clone(); // (horizon)
+    return intervals(y, backtest, horizon, coverage, calibrationSize);
+  }
 
-    // 3. Per step k: absolute residuals |y[o + k - 1] - yhat[o + k - 1 | o]| and their quantile
+  /**
+   * The earliest backtest origin the intervals use: {@code max(0, n - horizon - C + 1)}.
+   *
+   * @param n the window length
+   * @param horizon the forecast horizon
+   * @param calibrationSize C
+   */
+  public static int firstWantedOrigin(int n, int horizon, int calibrationSize) {
+    return Math.max(0, n - horizon - calibrationSize + 1);
+  }
+
+  /**
+   * The split-conformal forecast from a backtest made elsewhere: what {@link #forecast} does after
+   * its backtest. A model that forecasts several series in one call (a multivariate model over the
+   * channels of a source) backtests them together and calls this once per series.
+   *
+   * @param y the series, finite; shape (n); not null
+   * @param backtest forecasts of {@code y} at origins from at most {@code n - 1} (ideally {@link
+   *     #firstWantedOrigin}) to n, each of at least {@code horizon} steps; not null
+   * @param horizon steps, positive
+   * @param coverage nominal coverage, in (0, 1)
+   * @param calibrationSize C, at least 1
+   * @return the mean at origin n with its intervals
+   * @throws IllegalArgumentException when the backtest does not end at origin n or has no origin
+   *     inside the window
+   */
+  public static ForecastResult intervals(
+      double[] y, Backtest backtest, int horizon, double coverage, int calibrationSize) {
+    int n = y.length;
+    int first = backtest.firstOrigin();
+    if (backtest.lastOrigin() != n || first > n - 1) {
+      throw new IllegalArgumentException(
+          "a backtest of a window of "
+              + n
+              + " values must span origins [<= "
+              + (n - 1)
+              + ", "
+              + n
+              + "], got ["
+              + first
+              + ", "
+              + backtest.lastOrigin()
+              + "]");
+    }
+    // 1. The scale of the series sets the floor of the half-width; the mean is the last row
+    double scale = 0;
+    for (int i = 0; i < n; i++) {
+      scale = Math.max(scale, Math.abs(y[i]));
+    }
+    double floor = RELATIVE_FLOOR * (1 + scale);
+    double[] mean = Arrays.copyOf(backtest.at(n), horizon);
+
+    // 2. Per step k: absolute residuals |y[o + k - 1] - yhat[o + k - 1 | o]| and their quantile
     double[] halfWidth = new double[horizon]; // (horizon)
     double[] residuals = new double[Math.min(calibrationSize, n)]; // (C) work space
     int lastCalibrated = 0; // K, the last step with residuals (1-based); 0 when none
@@ -185,12 +234,12 @@ public final class SplitConformal implements Forecaster {
       lastCalibrated = k;
     }
 
-    // 4. Steps without residuals (start-up only): random-walk growth from the last calibrated step
+    // 3. Steps without residuals (start-up only): random-walk growth from the last calibrated step
     for (int k = lastCalibrated + 1; k <= horizon; k++) {
       halfWidth[k - 1] = halfWidth[lastCalibrated - 1] * Math.sqrt((double) k / lastCalibrated);
     }
 
-    // 5. Floor the half-widths and form mean -/+ half-width
+    // 4. Floor the half-widths and form mean -/+ half-width
     double[] lower = new double[horizon]; // (horizon)
     double[] upper = new double[horizon]; // (horizon)
     for (int k = 0; k < horizon; k++) {

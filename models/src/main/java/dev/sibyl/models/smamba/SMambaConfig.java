@@ -1,6 +1,8 @@
 package dev.sibyl.models.smamba;
 
+import dev.sibyl.models.api.WindowModel;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -20,9 +22,20 @@ import java.util.Set;
  * @param expand Mamba inner width = expand x dModel
  * @param dropout drop probability during training, in [0, 1)
  * @param channels the variates C the model mixes (its input order is part of the model)
+ * @param channelNames the variates' names in input order (the training columns), so that the
+ *     pipeline can map a point's channels to the model's inputs; empty when unknown (an artifact
+ *     written before names were recorded), else of size {@code channels}; unmodifiable
  */
 public record SMambaConfig(
-    int dModel, int dState, int dFf, int layers, int dConv, int expand, double dropout, int channels) {
+    int dModel,
+    int dState,
+    int dFf,
+    int layers,
+    int dConv,
+    int expand,
+    double dropout,
+    int channels,
+    List<String> channelNames) {
 
   /** Key: token width. */
   public static final String D_MODEL = "d.model";
@@ -48,6 +61,12 @@ public record SMambaConfig(
   /** Key: channel count; 0 (the default) takes it from the training data. */
   public static final String CHANNELS = "channels";
 
+  /**
+   * Key: the channels' names in input order, comma-separated; empty (the default) when unknown.
+   * {@code sibyl train} sets it from the CSV header.
+   */
+  public static final String CHANNEL_NAMES = WindowModel.CHANNEL_NAMES;
+
   private static final Map<String, String> DEFAULTS;
 
   static {
@@ -60,6 +79,7 @@ public record SMambaConfig(
     d.put(EXPAND, "1");
     d.put(DROPOUT, "0.1");
     d.put(CHANNELS, "0");
+    d.put(CHANNEL_NAMES, "");
     DEFAULTS = java.util.Collections.unmodifiableMap(d);
   }
 
@@ -82,6 +102,12 @@ public record SMambaConfig(
     if (channels < 0) {
       throw new IllegalArgumentException(
           "s-mamba hyperparameter '" + CHANNELS + "' must be >= 0, got " + channels);
+    }
+    channelNames = List.copyOf(channelNames);
+    if (!channelNames.isEmpty() && channelNames.size() != channels) {
+      throw new IllegalArgumentException(
+          "s-mamba hyperparameter '" + CHANNELS + "' is " + channels + " but '" + CHANNEL_NAMES
+              + "' names " + channelNames.size() + " channels " + channelNames);
     }
   }
 
@@ -122,9 +148,17 @@ public record SMambaConfig(
           "s-mamba hyperparameter '" + DROPOUT + "' must be a number in [0, 1), got '"
               + m.get(DROPOUT) + "'", e);
     }
+    List<String> names;
+    try {
+      names = WindowModel.parseChannelNames(m.get(CHANNEL_NAMES));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("s-mamba " + e.getMessage(), e);
+    }
+    int channels = integer(m, CHANNELS);
     return new SMambaConfig(
         integer(m, D_MODEL), integer(m, D_STATE), integer(m, D_FF), integer(m, LAYERS),
-        integer(m, D_CONV), integer(m, EXPAND), dropout, integer(m, CHANNELS));
+        integer(m, D_CONV), integer(m, EXPAND), dropout,
+        channels == 0 ? names.size() : channels, names);
   }
 
   private static int integer(Map<String, String> m, String key) {
@@ -147,12 +181,17 @@ public record SMambaConfig(
     m.put(EXPAND, Integer.toString(expand));
     m.put(DROPOUT, Double.toString(dropout));
     m.put(CHANNELS, Integer.toString(channels));
+    m.put(CHANNEL_NAMES, String.join(",", channelNames));
     return java.util.Collections.unmodifiableMap(m);
   }
 
-  /** The same settings for another channel count. */
+  /**
+   * The same settings for another channel count.
+   *
+   * @throws IllegalArgumentException when the config names its channels and {@code c} differs
+   */
   public SMambaConfig withChannels(int c) {
-    return new SMambaConfig(dModel, dState, dFf, layers, dConv, expand, dropout, c);
+    return new SMambaConfig(dModel, dState, dFf, layers, dConv, expand, dropout, c, channelNames);
   }
 
   /** Mamba's inner width: expand x dModel. */

@@ -118,7 +118,9 @@ public final class SMambaFamily implements ModelFamily {
     if (cfg.channels() != 0 && cfg.channels() != c) {
       throw new IllegalArgumentException(
           "s-mamba hyperparameter '" + SMambaConfig.CHANNELS + "' is " + cfg.channels()
-              + " but the data has " + c + " channels");
+              + " but the data has " + c + " channels"
+              + (cfg.channelNames().isEmpty() ? "" : " (" + SMambaConfig.CHANNEL_NAMES + " names "
+                  + cfg.channelNames() + ")"));
     }
     SMambaConfig config = cfg.withChannels(c);
     SMamba initial = new SMamba(config, l, h, "1", initialWeights(config, l, h, options.seed()));

@@ -7,7 +7,10 @@ import static org.assertj.core.api.Assertions.within;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.sibyl.models.api.Forecaster;
 import dev.sibyl.models.api.ForecasterRegistry;
+import dev.sibyl.models.api.JointForecaster;
+import dev.sibyl.models.api.MultivariateForecaster;
 import dev.sibyl.models.api.TrainingData;
 import dev.sibyl.models.api.TrainingListener;
 import dev.sibyl.models.api.TrainingOptions;
@@ -170,7 +173,7 @@ class SMambaTest {
   }
 
   @Test
-  void thePerSeriesPipelineRefusesTheMultivariateModelNamingWhy() throws Exception {
+  void thePipelineRefusesAnArtifactThatDoesNotNameItsChannels() throws Exception {
     SMamba model = family.create(SMALL, 24, 6, 9);
     Artifacts.save(dir, new Manifest(Artifacts.FORMAT_VERSION, SMamba.FAMILY, "1",
         model.hyperparameters(), 24, 6, "ab", Map.of("mse", 0.5), 1.5, "tiny.csv", Artifacts.now()),
@@ -179,7 +182,48 @@ class SMambaTest {
     assertThatThrownBy(
             () -> ForecasterRegistry.create(SMamba.FAMILY, Map.of("artifact", dir.toString())))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("s-mamba is multivariate (3 channels); the pipeline forecasts one series at a time");
+        .hasMessageContaining("artifact " + dir + ": s-mamba model mixes 3 channels but does not name"
+            + " them (hyperparameter 'channel.names'), so the pipeline cannot map a point's channels"
+            + " to its inputs");
+  }
+
+  @Test
+  void thePipelineServesANamedArtifactJointly() throws Exception {
+    Map<String, String> named = new LinkedHashMap<>(SMALL);
+    named.put("channel.names", "a, b,c");
+    SMamba model = family.create(named, 24, 6, 9);
+    Artifacts.save(dir, new Manifest(Artifacts.FORMAT_VERSION, SMamba.FAMILY, "1",
+        model.hyperparameters(), 24, 6, "ab", Map.of("mse", 0.5), 1.5, "tiny.csv", Artifacts.now()),
+        model);
+
+    Forecaster f =
+        ForecasterRegistry.create(SMamba.FAMILY, Map.of("artifact", dir.toString(), "coverage", "0.8"));
+
+    assertThat(f).isInstanceOf(JointForecaster.class);
+    assertThat(((JointForecaster) f).channels()).containsExactly("a", "b", "c");
+    assertThat(((MultivariateForecaster) f).coverage()).isEqualTo(0.8);
+    assertThat(f.minHistory()).isEqualTo(25);
+    assertThat(Artifacts.load(dir).model().hyperparameters()).containsEntry("channel.names", "a,b,c");
+  }
+
+  @Test
+  void channelNamesAreCheckedAgainstTheChannelsAndTheData() {
+    assertThat(SMambaConfig.parse(Map.of("channel.names", "x,y")).channels()).isEqualTo(2);
+    assertThatThrownBy(() -> SMambaConfig.parse(Map.of("channels", "3", "channel.names", "x,y")))
+        .hasMessageContaining("'channels' is 3 but 'channel.names' names 2 channels [x, y]");
+    assertThatThrownBy(() -> SMambaConfig.parse(Map.of("channel.names", "x,,y")))
+        .hasMessageContaining("'channel.names' must be distinct, non-empty names separated by commas,"
+            + " got 'x,,y'");
+    assertThatThrownBy(() -> SMambaConfig.parse(Map.of("channel.names", "x,x")))
+        .hasMessageContaining("must be distinct");
+    TrainingData data = Tiny.seasonal(200, 24, 6, 11);
+    Map<String, String> hp = new LinkedHashMap<>(SMALL);
+    hp.remove("channels");
+    hp.put("channel.names", "a,b,c");
+    assertThatThrownBy(
+            () -> family.train(data, new TrainingOptions(1, 16, 0.01, 3, 7, null, hp),
+                TrainingListener.NONE))
+        .hasMessageContaining("'channels' is 3 but the data has 2 channels (channel.names names [a, b, c])");
   }
 
   @Test

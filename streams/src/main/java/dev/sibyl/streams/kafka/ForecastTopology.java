@@ -1,6 +1,7 @@
 package dev.sibyl.streams.kafka;
 
 import dev.sibyl.models.api.Forecaster;
+import dev.sibyl.models.api.JointForecaster;
 import dev.sibyl.models.api.Prognostic;
 import dev.sibyl.schemas.AnomalyFlag;
 import dev.sibyl.schemas.DeadLetter;
@@ -34,6 +35,10 @@ import org.apache.kafka.streams.state.Stores;
  * Input is read as bytes and decoded by a processor so that undecodable records reach the
  * dead-letter topic with their original bytes. The topology is keyed by source throughout: all
  * channels of a source share its partition, so the per-series store needs no repartition topic.
+ *
+ * <p>With a multivariate model (a {@link JointForecaster}, e.g. S-Mamba) the series step is {@link
+ * JointSeriesProcessor}, which forecasts the model's channels of a source together; same name, same
+ * stores, same outputs.
  *
  * <p>With a prognostic model, a second branch reads the same decoded points, keeps each unit's
  * history and writes health estimates (and health flags):
@@ -108,8 +113,15 @@ public final class ForecastTopology {
         () -> new DecodeProcessor(AvroSerdes.forType(TelemetryPoint.class, serdeConfigs, false).deserializer(), validator, decodedTo),
         SOURCE);
     int maxCachedSeries = config.getInt(PipelineConfig.MAX_CACHED_SERIES_CONFIG);
-    topology.addProcessor(
-        SERIES_PROCESSOR, () -> new SeriesProcessor(operator, lookback, maxCachedSeries, minScore), DECODE_PROCESSOR);
+    if (forecaster instanceof JointForecaster joint) {
+      // a multivariate model reads the channels of a source together: the joint path
+      checkJoint(joint, lookback);
+      topology.addProcessor(
+          SERIES_PROCESSOR, () -> new JointSeriesProcessor(joint, operator, lookback, maxCachedSeries, minScore), DECODE_PROCESSOR);
+    } else {
+      topology.addProcessor(
+          SERIES_PROCESSOR, () -> new SeriesProcessor(operator, lookback, maxCachedSeries, minScore), DECODE_PROCESSOR);
+    }
     // Caching collapses the repeated writes of a key (a series' meta record, one per point)
     // into one changelog record per commit. Keys are the UTF-8 bytes of the store keys, encoded
     // once per series by SeriesStateStore (the same bytes a String serde would write).
@@ -158,6 +170,16 @@ public final class ForecastTopology {
         valueSerializer(DeadLetter.class, serdeConfigs),
         deadLetterParents.toArray(String[]::new));
     return topology;
+  }
+
+  /** A window too short for the model would never forecast: say so at start. */
+  private static void checkJoint(JointForecaster joint, int lookback) {
+    if (lookback < joint.minHistory()) {
+      throw new IllegalArgumentException(
+          PipelineConfig.LOOKBACK_CONFIG + " is " + lookback + " but " + joint.family() + " needs windows of at least "
+              + joint.minHistory() + " points (its lookback + 1; add calibration.size + forecast.horizon for"
+              + " calibrated intervals)");
+    }
   }
 
   /** A persistent, cached byte store of one processor. */
