@@ -14,6 +14,11 @@
  *       variates: {@code channels() == C}) fit this one shape. A model trained for horizon H answers
  *       only horizons up to H unless it is {@link dev.sibyl.models.api.WindowModel#autoregressive()}
  *       (AR, AutoTimes, SMETimes roll their own output forward).
+ *   <li>{@link dev.sibyl.models.api.JointForecaster}: the channels of one source at once, for a
+ *       multivariate model. A multivariate model names its channels in input order (hyperparameter
+ *       {@link dev.sibyl.models.api.WindowModel#CHANNEL_NAMES}), and the pipeline maps the channels of
+ *       a point to the model's inputs by those names; it takes its joint path when the configured
+ *       forecaster is a {@code JointForecaster}.
  * </ul>
  *
  * <h2>Families (the SPI)</h2>
@@ -26,7 +31,9 @@
  * directory ({@code dev.sibyl.models.artifact.Artifacts} writes the manifest). {@link
  * dev.sibyl.models.api.ForecasterRegistry#create} serves a trained family to the pipeline through
  * {@link dev.sibyl.models.api.TrainedForecasters}: the artifact's model, applied to one series with
- * per-window standardisation, wrapped in split-conformal intervals.
+ * per-window standardisation, wrapped in split-conformal intervals; a multivariate model through
+ * {@link dev.sibyl.models.api.MultivariateForecaster}, the same standardisation and intervals per
+ * channel around one call for all the channels of a source.
  *
  * <h2>Prognostics and anomalies</h2>
  *
