@@ -24,7 +24,9 @@ import java.util.TreeSet;
  * Intervals are split-conformal ({@link SplitConformal}) on the model's backtest inside the window,
  * so a window of {@code lookback + calibration.size + horizon} values gives intervals at their
  * nominal coverage. A multivariate model ({@code channels() > 0}, S-Mamba) is served by {@link
- * MultivariateForecaster} instead, which forecasts the named channels of a source together.
+ * MultivariateForecaster} instead, which forecasts the named channels of a source together, and an
+ * LLM-backed one (Time-LLM) by {@link BatchedForecaster}, which gives many series and all their
+ * calibration origins one model call.
  */
 public final class TrainedForecasters {
 
@@ -47,6 +49,9 @@ public final class TrainedForecasters {
 
   /** AR order default. */
   public static final int AR_ORDER_DEFAULT = 24;
+
+  /** The hyperparameter that marks an LLM-backed family (its frozen checkpoint), as train reads it. */
+  private static final String BACKBONE_HYPERPARAMETER = "backbone";
 
   /** Keys every trained family accepts. */
   private static final Set<String> KEYS =
@@ -77,7 +82,8 @@ public final class TrainedForecasters {
    * @param options {@code artifact}, {@code ar.order}, {@code coverage}, {@code calibration.size};
    *     not null
    * @return the forecaster, with split-conformal intervals; a {@link JointForecaster} for a
-   *     multivariate model ({@link MultivariateForecaster})
+   *     multivariate model ({@link MultivariateForecaster}), a {@link BatchedForecaster} for an
+   *     LLM-backed one
    * @throws IllegalArgumentException for an unknown key, a bad value, a missing artifact where one
    *     is required, an artifact of another family, an unreadable artifact (naming the path), or a
    *     multivariate artifact that does not name its channels
@@ -151,6 +157,10 @@ public final class TrainedForecasters {
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException("artifact " + artifact + ": " + e.getMessage(), e);
       }
+    }
+    // 5. An LLM-backed model costs a language-model pass per call: one call for many series
+    if (model.hyperparameters().containsKey(BACKBONE_HYPERPARAMETER)) {
+      return BatchedForecaster.of(model, o.coverage(), o.calibrationSize());
     }
     return new SplitConformal(pointModel(model), o.coverage(), o.calibrationSize());
   }

@@ -18,7 +18,9 @@
  *       multivariate model. A multivariate model names its channels in input order (hyperparameter
  *       {@link dev.sibyl.models.api.WindowModel#CHANNEL_NAMES}), and the pipeline maps the channels of
  *       a point to the model's inputs by those names; it takes its joint path when the configured
- *       forecaster is a {@code JointForecaster}.
+ *       forecaster is a {@code JointForecaster}. An LLM-backed channel-independent model is served
+ *       by {@link dev.sibyl.models.api.BatchedForecaster}, whose {@code forecastBatch} makes one
+ *       model call for many series; the pipeline gives it the due channels of a source together.
  * </ul>
  *
  * <h2>Families (the SPI)</h2>

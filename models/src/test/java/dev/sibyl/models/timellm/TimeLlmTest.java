@@ -256,6 +256,8 @@ class TimeLlmTest {
     Forecaster f =
         ForecasterRegistry.create(
             "time-llm", Map.of("artifact", out.toString(), "calibration.size", "2"));
+    // LLM-backed: one model call for many series and their calibration origins
+    assertTrue(f instanceof dev.sibyl.models.api.BatchedForecaster, f.toString());
     double[] values = series(48);
     ForecastResult r = f.forecast(new SeriesWindow(new long[48], values, 1000), 8);
     assertEquals(8, r.mean().length);

@@ -1,5 +1,6 @@
 package dev.sibyl.streams.kafka;
 
+import dev.sibyl.models.api.BatchedForecaster;
 import dev.sibyl.models.api.Forecaster;
 import dev.sibyl.models.api.JointForecaster;
 import dev.sibyl.models.api.Prognostic;
@@ -36,9 +37,10 @@ import org.apache.kafka.streams.state.Stores;
  * dead-letter topic with their original bytes. The topology is keyed by source throughout: all
  * channels of a source share its partition, so the per-series store needs no repartition topic.
  *
- * <p>With a multivariate model (a {@link JointForecaster}, e.g. S-Mamba) the series step is {@link
- * JointSeriesProcessor}, which forecasts the model's channels of a source together; same name, same
- * stores, same outputs.
+ * <p>With a multivariate model (a {@link JointForecaster}, e.g. S-Mamba) or a costly
+ * channel-independent one (a {@link BatchedForecaster}, e.g. Time-LLM) the series step is {@link
+ * JointSeriesProcessor}, which forecasts the channels of a source in one model call; same name,
+ * same stores, same outputs.
  *
  * <p>With a prognostic model, a second branch reads the same decoded points, keeps each unit's
  * history and writes health estimates (and health flags):
@@ -113,11 +115,11 @@ public final class ForecastTopology {
         () -> new DecodeProcessor(AvroSerdes.forType(TelemetryPoint.class, serdeConfigs, false).deserializer(), validator, decodedTo),
         SOURCE);
     int maxCachedSeries = config.getInt(PipelineConfig.MAX_CACHED_SERIES_CONFIG);
-    if (forecaster instanceof JointForecaster joint) {
-      // a multivariate model reads the channels of a source together: the joint path
-      checkJoint(joint, lookback);
+    if (forecaster instanceof JointForecaster || forecaster instanceof BatchedForecaster) {
+      // a multivariate model reads the channels of a source together, a costly one batches them
+      checkWindow(forecaster, lookback);
       topology.addProcessor(
-          SERIES_PROCESSOR, () -> new JointSeriesProcessor(joint, operator, lookback, maxCachedSeries, minScore), DECODE_PROCESSOR);
+          SERIES_PROCESSOR, () -> new JointSeriesProcessor(forecaster, operator, lookback, maxCachedSeries, minScore), DECODE_PROCESSOR);
     } else {
       topology.addProcessor(
           SERIES_PROCESSOR, () -> new SeriesProcessor(operator, lookback, maxCachedSeries, minScore), DECODE_PROCESSOR);
@@ -173,11 +175,11 @@ public final class ForecastTopology {
   }
 
   /** A window too short for the model would never forecast: say so at start. */
-  private static void checkJoint(JointForecaster joint, int lookback) {
-    if (lookback < joint.minHistory()) {
+  private static void checkWindow(Forecaster forecaster, int lookback) {
+    if (lookback < forecaster.minHistory()) {
       throw new IllegalArgumentException(
-          PipelineConfig.LOOKBACK_CONFIG + " is " + lookback + " but " + joint.family() + " needs windows of at least "
-              + joint.minHistory() + " points (its lookback + 1; add calibration.size + forecast.horizon for"
+          PipelineConfig.LOOKBACK_CONFIG + " is " + lookback + " but " + forecaster.family() + " needs windows of at least "
+              + forecaster.minHistory() + " points (its lookback + 1; add calibration.size + forecast.horizon for"
               + " calibrated intervals)");
     }
   }

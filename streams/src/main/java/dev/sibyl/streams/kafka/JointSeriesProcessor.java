@@ -1,6 +1,8 @@
 package dev.sibyl.streams.kafka;
 
+import dev.sibyl.models.api.BatchedForecaster;
 import dev.sibyl.models.api.ForecastResult;
+import dev.sibyl.models.api.Forecaster;
 import dev.sibyl.models.api.JointForecaster;
 import dev.sibyl.models.api.SeriesWindow;
 import dev.sibyl.schemas.AnomalyFlag;
@@ -29,14 +31,23 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The series step for a multivariate model ({@link JointForecaster}): the model's channels of a
- * source are forecast together, in one call on their aligned windows, and each channel then emits
- * its own {@link Forecast} and {@link AnomalyFlag}s as {@link SeriesProcessor} does. Each channel
- * keeps its own state in the same stores under the same keys, and its order, gap, warm-up and
- * scoring policy is {@link SeriesOperator}'s: {@link SeriesOperator#admit} per channel, one joint
- * forecast, {@link SeriesOperator#complete} per channel with its slice.
+ * The series step that forecasts the channels of a source in one model call, for two kinds of
+ * model; each channel then emits its own {@link Forecast} and {@link AnomalyFlag}s as {@link
+ * SeriesProcessor} does. Each channel keeps its own state in the same stores under the same keys,
+ * and its order, gap, warm-up and scoring policy is {@link SeriesOperator}'s: {@link
+ * SeriesOperator#admit} per channel, one model call, {@link SeriesOperator#complete} per channel
+ * with its answer.
  *
- * <h2>Policy</h2>
+ * <ul>
+ *   <li>A multivariate model ({@link JointForecaster}, S-Mamba) reads its named channels together
+ *       from one aligned window: the policy below.
+ *   <li>A channel-independent model whose calls are costly ({@link BatchedForecaster}, Time-LLM):
+ *       the channels that are due after a point are forecast in one {@link
+ *       Forecaster#forecastBatch} call, each from its own window; every channel is its own series,
+ *       as on the per-series path.
+ * </ul>
+ *
+ * <h2>Policy for a multivariate model</h2>
  *
  * <ul>
  *   <li><b>Missing channels.</b> A point that lacks some of the model's channels is admitted on
@@ -61,7 +72,8 @@ final class JointSeriesProcessor implements Processor<Object, Object, Object, Ob
 
   private static final Logger LOG = LoggerFactory.getLogger(JointSeriesProcessor.class);
 
-  private final JointForecaster forecaster;
+  private final Forecaster forecaster;
+  private final JointForecaster joint; // null for a channel-independent model
   private final SeriesOperator operator;
   private final int lookback;
   private final int maxCachedSeries;
@@ -70,15 +82,17 @@ final class JointSeriesProcessor implements Processor<Object, Object, Object, Ob
   private SeriesStateStore store;
 
   /**
-   * @param forecaster the model of every source's channels
+   * @param forecaster the model of every source's channels: a {@link JointForecaster} or a {@link
+   *     BatchedForecaster}
    * @param operator the per-channel policy, built on the same forecaster
    * @param lookback points kept per channel
    * @param maxCachedSeries decoded windows kept in memory
    * @param minScore the least score that raises a flag
    */
   JointSeriesProcessor(
-      JointForecaster forecaster, SeriesOperator operator, int lookback, int maxCachedSeries, double minScore) {
+      Forecaster forecaster, SeriesOperator operator, int lookback, int maxCachedSeries, double minScore) {
     this.forecaster = forecaster;
+    this.joint = forecaster instanceof JointForecaster j ? j : null;
     this.operator = operator;
     this.lookback = lookback;
     this.maxCachedSeries = maxCachedSeries;
@@ -97,11 +111,80 @@ final class JointSeriesProcessor implements Processor<Object, Object, Object, Ob
 
   @Override
   public void process(Record<Object, Object> record) {
+    if (joint != null) {
+      processJoint(record);
+    } else {
+      processBatch(record);
+    }
+  }
+
+  /** A channel-independent model: every channel of the point, the due ones in one call. */
+  private void processBatch(Record<Object, Object> record) {
+    DecodedPoint decoded = (DecodedPoint) record.value();
+    TelemetryPoint point = decoded.point();
+    long timestamp = point.getTimestamp().toEpochMilli();
+    // Channels in name order, so that output order does not depend on the map's hashing.
+    List<String> channels = new ArrayList<>(new TreeSet<>(point.getValues().keySet()));
+    List<String> problems = new ArrayList<>();
+    String stage = DeadLetters.STAGE_ORDER;
+
+    // 1. Admit each channel
+    int c = channels.size();
+    SeriesId[] series = new SeriesId[c];
+    SeriesState[] states = new SeriesState[c];
+    Admission[] admissions = new Admission[c];
+    List<Integer> due = new ArrayList<>();
+    for (int ch = 0; ch < c; ch++) {
+      series[ch] = new SeriesId(point.getSource(), channels.get(ch));
+      states[ch] = store.load(series[ch]);
+      admissions[ch] = operator.admit(states[ch], timestamp, point.getValues().get(channels.get(ch)));
+      if (admissions[ch].rejection() != null) {
+        problems.add("channel '" + channels.get(ch) + "': " + admissions[ch].reason());
+      } else if (admissions[ch].due() != null) {
+        due.add(ch);
+      }
+    }
+
+    // 2. One call for the due channels, each from its own window; complete each
+    ForecastRequest[] requests = new ForecastRequest[c];
+    ForecastResult[] results = new ForecastResult[c];
+    boolean[] completed = new boolean[c];
+    if (!due.isEmpty()) {
+      List<SeriesWindow> windows = new ArrayList<>(due.size());
+      for (int ch : due) {
+        requests[ch] = admissions[ch].due();
+        windows.add(requests[ch].window());
+      }
+      try {
+        List<ForecastResult> out = forecaster.forecastBatch(windows, requests[due.get(0)].horizon());
+        for (int i = 0; i < due.size(); i++) {
+          int ch = due.get(i);
+          results[ch] = out.get(i);
+          completed[ch] = operator.complete(states[ch], requests[ch], results[ch]);
+        }
+      } catch (RuntimeException e) {
+        // The points are fine and already appended; the model failed on these windows.
+        List<String> names = due.stream().map(channels::get).toList();
+        LOG.warn("forecaster failed on source {} (channels {})", point.getSource(), names, e);
+        problems.add("channels " + names + ": forecaster " + operator.modelId() + " failed: " + DecodeProcessor.describe(e));
+        stage = DeadLetters.STAGE_FORECAST;
+      }
+    }
+
+    // 3. Per channel: save, flag, forecast
+    emitChannels(record, series, states, admissions, requests, results, completed);
+    if (!problems.isEmpty()) {
+      deadLetter(record, decoded, stage, problems);
+    }
+  }
+
+  /** A multivariate model: its channels of the point together (see the class comment). */
+  private void processJoint(Record<Object, Object> record) {
     DecodedPoint decoded = (DecodedPoint) record.value();
     TelemetryPoint point = decoded.point();
     long timestamp = point.getTimestamp().toEpochMilli();
     Map<String, Double> values = point.getValues();
-    List<String> channels = forecaster.channels();
+    List<String> channels = joint.channels();
     List<String> problems = new ArrayList<>();
     String stage = DeadLetters.STAGE_ORDER;
 
@@ -150,37 +233,54 @@ final class JointSeriesProcessor implements Processor<Object, Object, Object, Ob
     }
 
     // 3. One joint forecast when a channel is due and the windows are aligned; complete each channel
-    ForecastRequest[] requests = null;
-    List<ForecastResult> results = null;
+    ForecastRequest[] requests = new ForecastRequest[c];
+    ForecastResult[] results = new ForecastResult[c];
     boolean[] completed = new boolean[c];
+    boolean aligned = false;
     if (due != null && rejected) {
       // some channels took the point and some did not: their windows are no longer aligned
       LOG.warn(
           "no joint forecast for source {} at {}: the point was rejected on some of the channels {}",
           point.getSource(), timestamp, channels);
     } else if (due != null) {
-      requests = jointRequests(point.getSource(), states, due);
+      aligned = jointRequests(point.getSource(), states, due, requests);
     }
-    if (requests != null) {
+    if (aligned) {
       List<SeriesWindow> windows = new ArrayList<>(c);
       for (ForecastRequest request : requests) {
         windows.add(request.window());
       }
       try {
-        results = forecaster.forecastJoint(windows, due.horizon());
+        List<ForecastResult> out = joint.forecastJoint(windows, due.horizon());
+        for (int ch = 0; ch < c; ch++) {
+          results[ch] = out.get(ch);
+          completed[ch] = operator.complete(states[ch], requests[ch], results[ch]);
+        }
       } catch (RuntimeException e) {
         // The points are fine and already appended; the model failed on these windows.
         LOG.warn("forecaster failed on source {} (channels {})", point.getSource(), channels, e);
         problems.add("channels " + channels + ": forecaster " + operator.modelId() + " failed: " + DecodeProcessor.describe(e));
         stage = DeadLetters.STAGE_FORECAST;
       }
-      for (int ch = 0; results != null && ch < c; ch++) {
-        completed[ch] = operator.complete(states[ch], requests[ch], results.get(ch));
-      }
     }
 
     // 4. Per channel, as on the per-series path: save, flag, forecast
-    for (int ch = 0; ch < c; ch++) {
+    emitChannels(record, series, states, admissions, requests, results, completed);
+    if (!problems.isEmpty()) {
+      deadLetter(record, decoded, stage, problems);
+    }
+  }
+
+  /** Saves each accepted channel's state, then emits its flag and its new forecast. */
+  private void emitChannels(
+      Record<Object, Object> record,
+      SeriesId[] series,
+      SeriesState[] states,
+      Admission[] admissions,
+      ForecastRequest[] requests,
+      ForecastResult[] results,
+      boolean[] completed) {
+    for (int ch = 0; ch < series.length; ch++) {
       Admission admission = admissions[ch];
       if (admission.rejection() != null) {
         continue;
@@ -191,32 +291,28 @@ final class JointSeriesProcessor implements Processor<Object, Object, Object, Ob
         emit(record, toFlag(series[ch], check), ForecastTopology.ANOMALY_SINK);
       }
       if (completed[ch]) {
-        emit(record, toForecast(series[ch], requests[ch], results.get(ch)), ForecastTopology.FORECAST_SINK);
+        emit(record, toForecast(series[ch], requests[ch], results[ch]), ForecastTopology.FORECAST_SINK);
       }
-    }
-    if (!problems.isEmpty()) {
-      deadLetter(record, decoded, stage, problems);
     }
   }
 
   /**
-   * The request of each channel over the latest timestamps all windows share, or null (logged) when
-   * they share fewer than the model needs.
+   * Fills the request of each channel over the latest timestamps all windows share; false (logged)
+   * when they share fewer than the model needs.
    */
-  private ForecastRequest[] jointRequests(String source, SeriesState[] states, ForecastRequest due) {
+  private boolean jointRequests(String source, SeriesState[] states, ForecastRequest due, ForecastRequest[] requests) {
     // the longest common suffix of the channels' timestamps, compared from the newest point back
     int shared = states[0].size();
     for (int ch = 1; ch < states.length; ch++) {
       shared = Math.min(shared, commonSuffix(states[0], states[ch]));
     }
-    if (shared < forecaster.minHistory()) {
+    if (shared < joint.minHistory()) {
       LOG.warn(
           "no joint forecast for source {}: the windows of channels {} share their latest {} timestamps, {} needs {};"
               + " the forecast comes once enough points with all channels have arrived",
-          source, forecaster.channels(), shared, forecaster.family(), forecaster.minHistory());
-      return null;
+          source, joint.channels(), shared, joint.family(), joint.minHistory());
+      return false;
     }
-    ForecastRequest[] requests = new ForecastRequest[states.length];
     for (int ch = 0; ch < states.length; ch++) {
       SeriesState state = states[ch];
       long[] timestamps = state.timestampsInOrder();
@@ -230,7 +326,7 @@ final class JointSeriesProcessor implements Processor<Object, Object, Object, Ob
                   due.window().stepMillis()),
               due.horizon());
     }
-    return requests;
+    return true;
   }
 
   /** How many of the newest timestamps two windows have in common. */
