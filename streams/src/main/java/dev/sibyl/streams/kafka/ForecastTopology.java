@@ -3,7 +3,9 @@ package dev.sibyl.streams.kafka;
 import dev.sibyl.models.api.BatchedForecaster;
 import dev.sibyl.models.api.Forecaster;
 import dev.sibyl.models.api.JointForecaster;
+import dev.sibyl.models.api.MultivariateForecaster;
 import dev.sibyl.models.api.Prognostic;
+import dev.sibyl.models.api.WindowModel;
 import dev.sibyl.schemas.AnomalyFlag;
 import dev.sibyl.schemas.DeadLetter;
 import dev.sibyl.schemas.Forecast;
@@ -117,7 +119,7 @@ public final class ForecastTopology {
     int maxCachedSeries = config.getInt(PipelineConfig.MAX_CACHED_SERIES_CONFIG);
     if (forecaster instanceof JointForecaster || forecaster instanceof BatchedForecaster) {
       // a multivariate model reads the channels of a source together, a costly one batches them
-      checkWindow(forecaster, lookback);
+      checkWindow(forecaster, lookback, config.getInt(PipelineConfig.HORIZON_CONFIG));
       topology.addProcessor(
           SERIES_PROCESSOR, () -> new JointSeriesProcessor(forecaster, operator, lookback, maxCachedSeries, minScore), DECODE_PROCESSOR);
     } else {
@@ -174,13 +176,20 @@ public final class ForecastTopology {
     return topology;
   }
 
-  /** A window too short for the model would never forecast: say so at start. */
-  private static void checkWindow(Forecaster forecaster, int lookback) {
+  /** A window too short for the model, or a horizon it does not serve, would fail every point: say so at start. */
+  private static void checkWindow(Forecaster forecaster, int lookback, int horizon) {
     if (lookback < forecaster.minHistory()) {
       throw new IllegalArgumentException(
           PipelineConfig.LOOKBACK_CONFIG + " is " + lookback + " but " + forecaster.family() + " needs windows of at least "
               + forecaster.minHistory() + " points (its lookback + 1; add calibration.size + forecast.horizon for"
               + " calibrated intervals)");
+    }
+    WindowModel model =
+        forecaster instanceof MultivariateForecaster m ? m.model() : forecaster instanceof BatchedForecaster b ? b.model() : null;
+    if (model != null && !model.autoregressive() && horizon > model.horizon()) {
+      throw new IllegalArgumentException(
+          PipelineConfig.HORIZON_CONFIG + " is " + horizon + " but the " + model.family() + " artifact was trained for horizon "
+              + model.horizon() + " and does not roll forward");
     }
   }
 

@@ -145,10 +145,14 @@ class JointTopologyTest {
   }
 
   private static PipelineConfig config(int window) {
+    return config(window, H);
+  }
+
+  private static PipelineConfig config(int window, int horizon) {
     return new PipelineConfig(
         Map.of(
             PipelineConfig.LOOKBACK_CONFIG, "" + window,
-            PipelineConfig.HORIZON_CONFIG, "" + H,
+            PipelineConfig.HORIZON_CONFIG, "" + horizon,
             PipelineConfig.CADENCE_CONFIG, "" + CADENCE,
             PipelineConfig.MAX_GAP_STEPS_CONFIG, "3",
             PipelineConfig.WARMUP_POINTS_CONFIG, "30"));
@@ -311,10 +315,13 @@ class JointTopologyTest {
   }
 
   @Test
-  void aWindowShorterThanTheModelNeedsIsRefusedAtBuild() {
+  void aWindowOrHorizonTheModelCannotServeIsRefusedAtBuild() {
     assertThat(forecaster).isInstanceOf(JointForecaster.class);
     assertThatThrownBy(() -> ForecastTopology.build(config(L), forecaster, Map.of()))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("forecast.lookback is 24 but s-mamba needs windows of at least 25 points");
+    assertThatThrownBy(() -> ForecastTopology.build(config(WINDOW, H + 1), forecaster, Map.of()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("forecast.horizon is 7 but the s-mamba artifact was trained for horizon 6 and does not roll forward");
   }
 }
