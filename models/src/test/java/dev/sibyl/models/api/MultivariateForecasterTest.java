@@ -88,8 +88,9 @@ class MultivariateForecasterTest {
     List<ForecastResult> joint = f.forecastJoint(w, H);
 
     // the naive twin: one model call per prefix, and the per-series interval method on top
+    Map<Integer, double[][]> prefixes = new java.util.HashMap<>();
     for (int ch = 0; ch < ett.channels(); ch++) {
-      ForecastResult alone = new SplitConformal(channelOf(w, ch), 0.9, CALIBRATION).forecast(w.get(ch), H);
+      ForecastResult alone = new SplitConformal(channelOf(w, ch, prefixes), 0.9, CALIBRATION).forecast(w.get(ch), H);
       double scale = 1 + Arrays.stream(w.get(ch).values()).map(Math::abs).max().orElseThrow();
       for (int k = 0; k < H; k++) {
         assertThat(joint.get(ch).mean()[k]).isCloseTo(alone.mean()[k], within(1e-5 * scale));
@@ -100,8 +101,11 @@ class MultivariateForecasterTest {
     }
   }
 
-  /** Channel ch of the model on all channels' prefixes of the same length, one call each. */
-  private static PointModel channelOf(List<SeriesWindow> w, int ch) {
+  /**
+   * Channel ch of the model on all channels' prefixes of the same length, one call per prefix
+   * (kept in {@code prefixes} for the other channels, by prefix length).
+   */
+  private static PointModel channelOf(List<SeriesWindow> w, int ch, Map<Integer, double[][]> prefixes) {
     return new PointModel() {
       @Override
       public String family() {
@@ -122,6 +126,11 @@ class MultivariateForecasterTest {
       public double[] forecast(double[] values, int horizon) {
         int o = values.length;
         assertThat(values).isEqualTo(Arrays.copyOf(w.get(ch).values(), o));
+        return prefixes.computeIfAbsent(o, n -> all(n, horizon))[ch].clone();
+      }
+
+      /** Every channel's forecast from the first o values; (C, horizon). */
+      private double[][] all(int o, int horizon) {
         double[][][] x = new double[1][w.size()][];
         double[] mean = new double[w.size()];
         double[] std = new double[w.size()];
@@ -135,9 +144,11 @@ class MultivariateForecasterTest {
           }
           x[0][c] = v;
         }
-        double[] y = model.predict(x, horizon)[0][ch];
-        for (int k = 0; k < horizon; k++) {
-          y[k] = y[k] * std[ch] + mean[ch];
+        double[][] y = model.predict(x, horizon)[0]; // (C, horizon)
+        for (int c = 0; c < w.size(); c++) {
+          for (int k = 0; k < horizon; k++) {
+            y[c][k] = y[c][k] * std[c] + mean[c];
+          }
         }
         return y;
       }
