@@ -30,9 +30,11 @@ public final class ForecastPipeline implements AutoCloseable {
   public static final String DEFAULT_APPLICATION_ID = "sibyl-pipeline";
 
   private final KafkaStreams streams;
+  private final InferencePool pool; // null on the direct path
 
-  private ForecastPipeline(KafkaStreams streams) {
+  private ForecastPipeline(KafkaStreams streams, InferencePool pool) {
     this.streams = streams;
+    this.pool = pool;
   }
 
   /**
@@ -124,10 +126,38 @@ public final class ForecastPipeline implements AutoCloseable {
       Prognostic prognostic,
       Properties streamsProperties,
       Map<String, ?> serdeConfigs) {
+    return start(config, forecaster, prognostic, streamsProperties, serdeConfigs, null);
+  }
+
+  /**
+   * Builds and starts the pipeline, the series' forecasts going to an inference pool when one is
+   * given.
+   *
+   * @param config pipeline settings
+   * @param forecaster the model of every series (with a pool, its in-process twin: see {@link
+   *     ForecastTopology#build(PipelineConfig, Forecaster, Prognostic, Map, InferencePool)})
+   * @param prognostic the model of every unit, or null for no health estimates
+   * @param streamsProperties Kafka Streams properties (see {@link #streamsProperties})
+   * @param serdeConfigs Avro serde settings
+   * @param pool the inference pool, or null; owned by the pipeline from here on (closed after the
+   *     stream threads)
+   */
+  public static ForecastPipeline start(
+      PipelineConfig config,
+      Forecaster forecaster,
+      Prognostic prognostic,
+      Properties streamsProperties,
+      Map<String, ?> serdeConfigs,
+      InferencePool pool) {
     KafkaStreams streams =
-        new KafkaStreams(ForecastTopology.build(config, forecaster, prognostic, serdeConfigs), streamsProperties);
+        new KafkaStreams(ForecastTopology.build(config, forecaster, prognostic, serdeConfigs, pool), streamsProperties);
     streams.start();
-    return new ForecastPipeline(streams);
+    return new ForecastPipeline(streams, pool);
+  }
+
+  /** The Kafka Streams instance, for metrics binders. */
+  public KafkaStreams streams() {
+    return streams;
   }
 
   /**
@@ -164,5 +194,8 @@ public final class ForecastPipeline implements AutoCloseable {
     streams.close(
         CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
             .withTimeout(Duration.ofSeconds(30)));
+    if (pool != null) {
+      pool.close();
+    }
   }
 }
