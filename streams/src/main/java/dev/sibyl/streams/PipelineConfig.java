@@ -110,7 +110,8 @@ public final class PipelineConfig extends AbstractConfig {
       "Where a trained window model (model.family dlinear, ... with model.option.artifact) runs: direct"
           + " calls it on the stream thread, one series at a time; pool sends the due forecasts of a stream"
           + " task in batches to an inference pool (inference.endpoints) without blocking the stream thread"
-          + " and computes the intervals on the stream side. Parameter-free families always run direct.";
+          + " and computes the intervals on the stream side; it needs model.option.artifact (the parameter-free"
+          + " families have no pool path).";
 
   public static final String INFERENCE_ENDPOINTS_CONFIG = "inference.endpoints";
   private static final String INFERENCE_ENDPOINTS_DOC =
