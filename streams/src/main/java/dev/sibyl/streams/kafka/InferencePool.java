@@ -17,6 +17,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -89,13 +90,8 @@ public final class InferencePool implements AutoCloseable {
    * @throws ConfigException naming the setting that does not work
    */
   public static InferencePool open(PipelineConfig config, Forecaster inProcess, MeterRegistry registry) {
-    Object artifact = config.modelOptions().get(TrainedForecasters.ARTIFACT_CONFIG);
-    if (artifact == null || String.valueOf(artifact).isBlank()) {
-      throw new ConfigException(
-          PipelineConfig.INFERENCE_MODE_CONFIG + "=" + PipelineConfig.INFERENCE_MODE_POOL
-              + " needs a trained model: set " + PipelineConfig.MODEL_OPTIONS_PREFIX + TrainedForecasters.ARTIFACT_CONFIG);
-    }
-    Path dir = Path.of(String.valueOf(artifact).trim());
+    Path dir = artifact(config);
+    List<Map.Entry<String, Integer>> endpoints = endpoints(config);
     WindowModel model;
     try {
       model = Artifacts.load(dir).model();
@@ -112,7 +108,6 @@ public final class InferencePool implements AutoCloseable {
     if (name.isEmpty()) {
       name = dir.toAbsolutePath().normalize().getFileName().toString();
     }
-    List<String> endpoints = config.getList(PipelineConfig.INFERENCE_ENDPOINTS_CONFIG);
     if (endpoints.isEmpty()) {
       ModelHost host = ModelHost.of(Map.of(name, model), BatchingConfig.DEFAULTS, registry);
       return new InferencePool(new InProcessClient(host), host, name, forecaster, config, registry);
@@ -121,19 +116,7 @@ public final class InferencePool implements AutoCloseable {
         RemotePool.builder()
             .optMeterRegistry(registry)
             .optDeadline(Duration.ofMillis(config.getLong(PipelineConfig.INFERENCE_TIMEOUT_CONFIG)));
-    for (String endpoint : endpoints) {
-      int colon = endpoint.lastIndexOf(':');
-      int port;
-      try {
-        port = colon < 1 ? -1 : Integer.parseInt(endpoint.substring(colon + 1).trim());
-      } catch (NumberFormatException e) {
-        port = -1;
-      }
-      if (port < 1 || port > 65_535) {
-        throw new ConfigException(PipelineConfig.INFERENCE_ENDPOINTS_CONFIG, endpoint, "expected host:port with a port in [1, 65535]");
-      }
-      builder.addEndpoint(endpoint.substring(0, colon).trim(), port);
-    }
+    endpoints.forEach(e -> builder.addEndpoint(e.getKey(), e.getValue()));
     String ca = config.getString(PipelineConfig.INFERENCE_TLS_CA_CONFIG).trim();
     String cert = config.getString(PipelineConfig.INFERENCE_TLS_CERT_CONFIG).trim();
     String key = config.getString(PipelineConfig.INFERENCE_TLS_KEY_CONFIG).trim();
@@ -145,6 +128,49 @@ public final class InferencePool implements AutoCloseable {
     } catch (IOException | IllegalArgumentException e) {
       throw new ConfigException(PipelineConfig.INFERENCE_ENDPOINTS_CONFIG + ": " + e.getMessage());
     }
+  }
+
+  /**
+   * Checks the settings a pool needs without opening one (no model loaded, nothing connected), so
+   * that a command can fail before it starts a broker.
+   *
+   * @param config the pipeline settings
+   * @throws ConfigException naming the setting that does not work
+   */
+  public static void check(PipelineConfig config) {
+    artifact(config);
+    endpoints(config);
+    fallback(config);
+  }
+
+  /** The directory of {@code model.option.artifact}, which the pool mode needs. */
+  private static Path artifact(PipelineConfig config) {
+    Object artifact = config.modelOptions().get(TrainedForecasters.ARTIFACT_CONFIG);
+    if (artifact == null || String.valueOf(artifact).isBlank()) {
+      throw new ConfigException(
+          PipelineConfig.INFERENCE_MODE_CONFIG + "=" + PipelineConfig.INFERENCE_MODE_POOL
+              + " needs a trained model: set " + PipelineConfig.MODEL_OPTIONS_PREFIX + TrainedForecasters.ARTIFACT_CONFIG);
+    }
+    return Path.of(String.valueOf(artifact).trim());
+  }
+
+  /** {@code inference.endpoints} as (host, port), in order. */
+  private static List<Map.Entry<String, Integer>> endpoints(PipelineConfig config) {
+    List<Map.Entry<String, Integer>> out = new ArrayList<>();
+    for (String endpoint : config.getList(PipelineConfig.INFERENCE_ENDPOINTS_CONFIG)) {
+      int colon = endpoint.lastIndexOf(':');
+      int port;
+      try {
+        port = colon < 1 ? -1 : Integer.parseInt(endpoint.substring(colon + 1).trim());
+      } catch (NumberFormatException e) {
+        port = -1;
+      }
+      if (port < 1 || port > 65_535) {
+        throw new ConfigException(PipelineConfig.INFERENCE_ENDPOINTS_CONFIG, endpoint, "expected host:port with a port in [1, 65535]");
+      }
+      out.add(Map.entry(endpoint.substring(0, colon).trim(), port));
+    }
+    return out;
   }
 
   private static Forecaster fallback(PipelineConfig config) {

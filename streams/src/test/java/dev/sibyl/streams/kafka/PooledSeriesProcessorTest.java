@@ -56,7 +56,7 @@ class PooledSeriesProcessorTest {
   private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
   private static final int L = 32;
   private static final int H = 4;
-  private static final int POINTS = 60;
+  private static final int POINTS = 48;
   private static final double COVERAGE = 0.9;
   private static final int CALIBRATION = 8;
   private static final String MODEL = "dlinear-test";
