@@ -137,7 +137,8 @@ public final class PipelineConfig extends AbstractConfig {
   public static final String INFERENCE_TIMEOUT_CONFIG = "inference.timeout-ms";
   private static final String INFERENCE_TIMEOUT_DOC =
       "A pool request unanswered after this long counts as a pool failure: its forecasts come from"
-          + " inference.fallback.";
+          + " inference.fallback. On remote workers each attempt gets a third of it, so that up to two retries on"
+          + " other workers fit in it.";
 
   public static final String INFERENCE_FLUSH_CONFIG = "inference.flush-ms";
   private static final String INFERENCE_FLUSH_DOC =

@@ -36,6 +36,9 @@ import org.apache.kafka.common.config.ConfigException;
  */
 public final class InferencePool implements AutoCloseable {
 
+  /** Attempts per request on remote workers (the first and two retries). */
+  private static final int ATTEMPTS = 3;
+
   private final InferenceClient client;
   private final ModelHost host; // the in-process pool's models, or null
   private final String model;
@@ -112,10 +115,14 @@ public final class InferencePool implements AutoCloseable {
       ModelHost host = ModelHost.of(Map.of(name, model), BatchingConfig.DEFAULTS, registry);
       return new InferencePool(new InProcessClient(host), host, name, forecaster, config, registry);
     }
+    // A third of the pipeline's timeout per attempt, so that the pool's retries on another worker
+    // (3 attempts) fit in it: a hung worker costs a retry, not a fallback.
+    long attemptMillis = Math.max(1, config.getLong(PipelineConfig.INFERENCE_TIMEOUT_CONFIG) / ATTEMPTS);
     RemotePool.Builder builder =
         RemotePool.builder()
             .optMeterRegistry(registry)
-            .optDeadline(Duration.ofMillis(config.getLong(PipelineConfig.INFERENCE_TIMEOUT_CONFIG)));
+            .optMaxAttempts(ATTEMPTS)
+            .optDeadline(Duration.ofMillis(attemptMillis));
     endpoints.forEach(e -> builder.addEndpoint(e.getKey(), e.getValue()));
     String ca = config.getString(PipelineConfig.INFERENCE_TLS_CA_CONFIG).trim();
     String cert = config.getString(PipelineConfig.INFERENCE_TLS_CERT_CONFIG).trim();
