@@ -7,6 +7,7 @@ import dev.sibyl.schemas.Forecast;
 import dev.sibyl.schemas.ForecastPoint;
 import dev.sibyl.schemas.TelemetryPoint;
 import dev.sibyl.streams.core.ForecastRequest;
+import dev.sibyl.streams.core.LatestForecast;
 import dev.sibyl.streams.core.SeriesId;
 import dev.sibyl.streams.core.SeriesOperator;
 import dev.sibyl.streams.core.SeriesOperator.Admission;
@@ -392,6 +393,13 @@ final class PooledSeriesProcessor implements Processor<Object, Object, Object, O
     if (operator.complete(state, entry.request(), result)) {
       // complete counts the cadence from this answer; here it counts from the last request sent.
       state.setPointsSinceForecast(since);
+      if (degraded) {
+        // Flags checked against this forecast name the model that made it.
+        LatestForecast latest = state.latestForecast();
+        state.setLatestForecast(
+            new LatestForecast(
+                latest.issuedAt(), latest.stepMillis(), latest.mean(), latest.lower(), latest.upper(), latest.coverage(), family + ":" + version));
+      }
       store.saveForecast(series, state);
     }
     context.forward(

@@ -253,6 +253,11 @@ class PooledSeriesProcessorTest {
         assertThat(forecast.getPoints().get(k).getUpper()).isEqualTo(expected.upper()[k]);
       }
     }
+    // later observations are checked against the fallback's forecast, and their flags name it
+    KeyValueStore<Bytes, byte[]> latest = driver.getKeyValueStore(ForecastTopology.SERIES_FORECAST_STORE);
+    byte[] stored = latest.get(SeriesStateStore.key(new dev.sibyl.streams.core.SeriesId("pump-1", "temp")));
+    assertThat(dev.sibyl.streams.core.SeriesStateCodec.decodeForecast(stored).model())
+        .isEqualTo("seasonal-naive:" + fallback.version());
     assertThat(registry.counter(PoolMetrics.FALLBACKS).count()).isEqualTo(2.0 * duePerSeries());
     assertThat(registry.counter(PoolMetrics.ERRORS, "reason", "unavailable").count()).isEqualTo(1.0);
     assertThat(pendingEntries(driver)).isZero();
