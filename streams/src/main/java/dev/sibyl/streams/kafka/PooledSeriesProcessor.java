@@ -93,9 +93,10 @@ import org.slf4j.LoggerFactory;
  *       few points against the forecast before.
  *   <li>When the pool fails (unavailable, overloaded, no answer within {@code inference.timeout-ms}),
  *       the fallback forecaster answers on the stream thread, and the forecast carries the fallback's
- *       family and {@code degraded = true}. A request the pool rejects (bad request, unknown model,
- *       model failure), or a fallback that fails, goes to the dead-letter topic (stage forecast) with
- *       the input record that made it due, and the series forecasts again at its next cadence.
+ *       family and {@code degraded = true}; flags of observations checked against it name the
+ *       fallback. A request the pool rejects (bad request, unknown model, model failure), or a
+ *       fallback that fails, goes to the dead-letter topic (stage forecast) with the input record
+ *       that made it due, and the series forecasts again at its next cadence.
  * </ul>
  */
 final class PooledSeriesProcessor implements Processor<Object, Object, Object, Object> {
