@@ -232,7 +232,7 @@ class PooledPipelineTest {
       WorkerServer a = WorkerServer.start(new InetSocketAddress("127.0.0.1", 0), ModelHost.load(artifacts, BatchingConfig.DEFAULTS), null, "test");
       WorkerServer b = WorkerServer.start(new InetSocketAddress("127.0.0.1", 0), ModelHost.load(artifacts, BatchingConfig.DEFAULTS), null, "test");
       settings.put(PipelineConfig.INFERENCE_ENDPOINTS_CONFIG, "127.0.0.1:" + a.port() + ",127.0.0.1:" + b.port());
-      settings.put(PipelineConfig.INFERENCE_TIMEOUT_CONFIG, "10000");
+      settings.put(PipelineConfig.INFERENCE_TIMEOUT_CONFIG, "30000");
       settings.put(PipelineConfig.METRICS_PORT_CONFIG, "" + freePort());
       PipelineConfig config = new PipelineConfig(settings);
       List<Forecast> forecasts;

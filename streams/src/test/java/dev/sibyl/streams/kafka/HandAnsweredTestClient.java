@@ -18,11 +18,23 @@ final class HandAnsweredTestClient implements InferenceClient {
 
   private final List<Call> calls = new ArrayList<>();
 
+  private int answerAtOnceFrom = Integer.MAX_VALUE;
+  private WindowModel answerer;
+
   @Override
   public synchronized CompletableFuture<double[][][]> predict(String model, double[][][] windows, int horizon) {
     Call call = new Call(model, windows, horizon, new CompletableFuture<>());
+    if (calls.size() >= answerAtOnceFrom) {
+      call.answer().complete(answerer.predict(windows, horizon));
+    }
     calls.add(call);
     return call.answer();
+  }
+
+  /** From the request with this index (0-based) on, answers with the model's forecast as it is sent. */
+  synchronized void answerAtOnceFrom(int index, WindowModel model) {
+    this.answerAtOnceFrom = index;
+    this.answerer = model;
   }
 
   /** Every request sent so far, oldest first. */
