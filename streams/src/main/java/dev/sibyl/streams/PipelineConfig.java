@@ -103,6 +103,72 @@ public final class PipelineConfig extends AbstractConfig {
           + " the intervals rest on too few calibration residuals to be trusted. The anomaly scorer learns the"
           + " series' usual excursions during the warm-up, from the first forecast on.";
 
+  public static final String INFERENCE_MODE_CONFIG = "inference.mode";
+  public static final String INFERENCE_MODE_DIRECT = "direct";
+  public static final String INFERENCE_MODE_POOL = "pool";
+  private static final String INFERENCE_MODE_DOC =
+      "Where a trained window model (model.family dlinear, ... with model.option.artifact) runs: direct"
+          + " calls it on the stream thread, one series at a time; pool sends the due forecasts of a stream"
+          + " task in batches to an inference pool (inference.endpoints) without blocking the stream thread"
+          + " and computes the intervals on the stream side; it needs model.option.artifact (the parameter-free"
+          + " families have no pool path).";
+
+  public static final String INFERENCE_ENDPOINTS_CONFIG = "inference.endpoints";
+  private static final String INFERENCE_ENDPOINTS_DOC =
+      "Inference workers (host:port, comma-separated; `sibyl worker`, or any Open Inference Protocol v2"
+          + " server) used with inference.mode=pool. Empty: an in-process pool serving model.option.artifact.";
+
+  public static final String INFERENCE_MODEL_CONFIG = "inference.model";
+  private static final String INFERENCE_MODEL_DOC =
+      "The model's name on the workers (their artifact directory's name). Empty: the name of the"
+          + " model.option.artifact directory.";
+
+  public static final String INFERENCE_MAX_BATCH_CONFIG = "inference.max-batch";
+  private static final String INFERENCE_MAX_BATCH_DOC =
+      "Due forecasts per pool request. A stream task sends what it has gathered when this many are due"
+          + " or at the next flush (inference.flush-ms), whichever comes first. Each forecast is several"
+          + " windows: the one past the end and those its split-conformal intervals are calibrated on.";
+
+  public static final String INFERENCE_MAX_IN_FLIGHT_CONFIG = "inference.max-in-flight";
+  private static final String INFERENCE_MAX_IN_FLIGHT_DOC =
+      "Pool requests a stream task may have unanswered; at the bound the stream thread waits for the oldest"
+          + " (at most inference.timeout-ms), which is the pipeline's back-pressure on a slow pool.";
+
+  public static final String INFERENCE_TIMEOUT_CONFIG = "inference.timeout-ms";
+  private static final String INFERENCE_TIMEOUT_DOC =
+      "A pool request unanswered after this long counts as a pool failure: its forecasts come from"
+          + " inference.fallback. On remote workers each attempt gets a third of it, so that up to two retries on"
+          + " other workers fit in it.";
+
+  public static final String INFERENCE_FLUSH_CONFIG = "inference.flush-ms";
+  private static final String INFERENCE_FLUSH_DOC =
+      "Wall-clock interval at which a stream task sends the forecasts it has gathered and forwards the"
+          + " answers that came back (also done on every input record).";
+
+  public static final String INFERENCE_FALLBACK_CONFIG = "inference.fallback";
+  private static final String INFERENCE_FALLBACK_DOC =
+      "A cheap forecaster family (seasonal-naive, holt-winters) that answers on the stream thread when the"
+          + " pool is unavailable (down, overloaded, timed out); its forecasts are marked degraded. Empty: no"
+          + " fallback, such forecasts go to the dead-letter topic (stage forecast).";
+
+  public static final String INFERENCE_TLS_CA_CONFIG = "inference.tls.ca";
+  private static final String INFERENCE_TLS_CA_DOC =
+      "PEM file of the CA that signed the workers' certificates: set it (or inference.tls.cert) to reach"
+          + " the workers over TLS. Empty: plaintext, unless a client certificate is set (then the JVM's"
+          + " trust store).";
+
+  public static final String INFERENCE_TLS_CERT_CONFIG = "inference.tls.cert";
+  private static final String INFERENCE_TLS_CERT_DOC =
+      "PEM certificate chain of this client, for workers that require mutual TLS; needs inference.tls.key.";
+
+  public static final String INFERENCE_TLS_KEY_CONFIG = "inference.tls.key";
+  private static final String INFERENCE_TLS_KEY_DOC = "Unencrypted PKCS#8 PEM key of inference.tls.cert.";
+
+  public static final String METRICS_PORT_CONFIG = "metrics.port";
+  private static final String METRICS_PORT_DOC =
+      "Port of the pipeline's Prometheus endpoint (GET /metrics): pool requests in flight, batch sizes,"
+          + " latency, errors and fallbacks. 0: no endpoint.";
+
   private static final ConfigDef DEFINITION =
       new ConfigDef()
           .define(TELEMETRY_TOPIC_CONFIG, Type.STRING, TELEMETRY_TOPIC_DEFAULT, Importance.HIGH, TELEMETRY_TOPIC_DOC)
@@ -128,7 +194,25 @@ public final class PipelineConfig extends AbstractConfig {
               LIKELIHOOD_ALPHA_DOC)
           .define(HEALTH_ARTIFACT_CONFIG, Type.STRING, "", Importance.MEDIUM, HEALTH_ARTIFACT_DOC)
           .define(HEALTH_ALERT_STATES_CONFIG, Type.INT, 2, Range.atLeast(1), Importance.LOW, HEALTH_ALERT_STATES_DOC)
-          .define(HEALTH_MAX_CYCLES_CONFIG, Type.INT, 1000, Range.between(1, 1_000_000), Importance.LOW, HEALTH_MAX_CYCLES_DOC);
+          .define(HEALTH_MAX_CYCLES_CONFIG, Type.INT, 1000, Range.between(1, 1_000_000), Importance.LOW, HEALTH_MAX_CYCLES_DOC)
+          .define(
+              INFERENCE_MODE_CONFIG,
+              Type.STRING,
+              INFERENCE_MODE_DIRECT,
+              ConfigDef.ValidString.in(INFERENCE_MODE_DIRECT, INFERENCE_MODE_POOL),
+              Importance.MEDIUM,
+              INFERENCE_MODE_DOC)
+          .define(INFERENCE_ENDPOINTS_CONFIG, Type.LIST, "", Importance.MEDIUM, INFERENCE_ENDPOINTS_DOC)
+          .define(INFERENCE_MODEL_CONFIG, Type.STRING, "", Importance.LOW, INFERENCE_MODEL_DOC)
+          .define(INFERENCE_MAX_BATCH_CONFIG, Type.INT, 32, Range.between(1, 4096), Importance.LOW, INFERENCE_MAX_BATCH_DOC)
+          .define(INFERENCE_MAX_IN_FLIGHT_CONFIG, Type.INT, 4, Range.between(1, 1024), Importance.LOW, INFERENCE_MAX_IN_FLIGHT_DOC)
+          .define(INFERENCE_TIMEOUT_CONFIG, Type.LONG, 5000L, Range.atLeast(1), Importance.LOW, INFERENCE_TIMEOUT_DOC)
+          .define(INFERENCE_FLUSH_CONFIG, Type.LONG, 10L, Range.between(1, 60_000), Importance.LOW, INFERENCE_FLUSH_DOC)
+          .define(INFERENCE_FALLBACK_CONFIG, Type.STRING, "seasonal-naive", Importance.MEDIUM, INFERENCE_FALLBACK_DOC)
+          .define(INFERENCE_TLS_CA_CONFIG, Type.STRING, "", Importance.LOW, INFERENCE_TLS_CA_DOC)
+          .define(INFERENCE_TLS_CERT_CONFIG, Type.STRING, "", Importance.LOW, INFERENCE_TLS_CERT_DOC)
+          .define(INFERENCE_TLS_KEY_CONFIG, Type.STRING, "", Importance.LOW, INFERENCE_TLS_KEY_DOC)
+          .define(METRICS_PORT_CONFIG, Type.INT, 0, Range.between(0, 65_535), Importance.LOW, METRICS_PORT_DOC);
 
   /**
    * @param originals raw settings; keys this class does not define are ignored (they belong to
@@ -141,6 +225,10 @@ public final class PipelineConfig extends AbstractConfig {
       throw new ConfigException(
           CADENCE_CONFIG + " (" + getInt(CADENCE_CONFIG) + ") must not exceed " + HORIZON_CONFIG + " ("
               + getInt(HORIZON_CONFIG) + "): observations between two forecasts would have no forecast to be checked against");
+    }
+    if (getString(INFERENCE_TLS_CERT_CONFIG).isBlank() != getString(INFERENCE_TLS_KEY_CONFIG).isBlank()) {
+      throw new ConfigException(
+          INFERENCE_TLS_CERT_CONFIG + " and " + INFERENCE_TLS_KEY_CONFIG + " go together: set both or neither");
     }
   }
 

@@ -23,4 +23,24 @@ class PipelineConfigTest {
           .hasMessageContaining(PipelineConfig.LIKELIHOOD_ALPHA_CONFIG);
     }
   }
+
+  @Test
+  void theInferenceSettingsDefaultToTheDirectPathAndCheckTheirTlsFilesGoTogether() {
+    PipelineConfig defaults = new PipelineConfig(Map.of());
+    assertThat(defaults.getString(PipelineConfig.INFERENCE_MODE_CONFIG)).isEqualTo(PipelineConfig.INFERENCE_MODE_DIRECT);
+    assertThat(defaults.getList(PipelineConfig.INFERENCE_ENDPOINTS_CONFIG)).isEmpty();
+    assertThat(defaults.getString(PipelineConfig.INFERENCE_MODEL_CONFIG)).isEmpty();
+    assertThat(defaults.getInt(PipelineConfig.INFERENCE_MAX_BATCH_CONFIG)).isEqualTo(32);
+    assertThat(defaults.getInt(PipelineConfig.INFERENCE_MAX_IN_FLIGHT_CONFIG)).isEqualTo(4);
+    assertThat(defaults.getLong(PipelineConfig.INFERENCE_TIMEOUT_CONFIG)).isEqualTo(5000L);
+    assertThat(defaults.getLong(PipelineConfig.INFERENCE_FLUSH_CONFIG)).isEqualTo(10L);
+    assertThat(defaults.getString(PipelineConfig.INFERENCE_FALLBACK_CONFIG)).isEqualTo("seasonal-naive");
+    assertThat(defaults.getInt(PipelineConfig.METRICS_PORT_CONFIG)).isZero();
+    assertThatThrownBy(() -> new PipelineConfig(Map.of(PipelineConfig.INFERENCE_MODE_CONFIG, "remote")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining(PipelineConfig.INFERENCE_MODE_CONFIG);
+    assertThatThrownBy(() -> new PipelineConfig(Map.of(PipelineConfig.INFERENCE_TLS_CERT_CONFIG, "client.pem")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining(PipelineConfig.INFERENCE_TLS_CERT_CONFIG + " and " + PipelineConfig.INFERENCE_TLS_KEY_CONFIG);
+  }
 }

@@ -97,9 +97,9 @@ public final class WorkerServer implements AutoCloseable {
 
   /**
    * Stops the worker abruptly, as a crash would: fails every queued request, cancels calls in
-   * flight and drops the connections. For failover tests.
+   * flight and drops the connections. For failover tests and drills.
    */
-  void kill() {
+  public void kill() {
     service.drain();
     host.close();
     server.shutdownNow();

@@ -8,6 +8,7 @@ import dev.sibyl.models.artifact.ArtifactException;
 import dev.sibyl.models.rul.Prognostics;
 import dev.sibyl.streams.PipelineConfig;
 import dev.sibyl.streams.kafka.ForecastPipeline;
+import dev.sibyl.streams.kafka.InferencePool;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -74,7 +75,11 @@ final class PipelineRunner {
      */
     static Models of(AppConfig config) {
       PipelineConfig pipeline = new PipelineConfig(config.merged());
-      return new Models(pipeline, PipelineRunner.forecaster(pipeline), PipelineRunner.prognostic(pipeline));
+      Models models = new Models(pipeline, PipelineRunner.forecaster(pipeline), PipelineRunner.prognostic(pipeline));
+      if (PipelineConfig.INFERENCE_MODE_POOL.equals(pipeline.getString(PipelineConfig.INFERENCE_MODE_CONFIG))) {
+        InferencePool.check(pipeline);
+      }
+      return models;
     }
   }
 

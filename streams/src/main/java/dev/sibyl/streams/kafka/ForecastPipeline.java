@@ -3,6 +3,13 @@ package dev.sibyl.streams.kafka;
 import dev.sibyl.models.api.Forecaster;
 import dev.sibyl.models.api.Prognostic;
 import dev.sibyl.streams.PipelineConfig;
+import dev.sibyl.workers.MetricsEndpoint;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,8 +19,10 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
@@ -30,9 +39,22 @@ public final class ForecastPipeline implements AutoCloseable {
   public static final String DEFAULT_APPLICATION_ID = "sibyl-pipeline";
 
   private final KafkaStreams streams;
+  private final InferencePool pool; // null on the direct path
+  private final PrometheusMeterRegistry registry;
+  private final MetricsEndpoint endpoint; // null without metrics.port
+  private final KafkaStreamsMetrics streamsMetrics; // null without metrics.port
 
-  private ForecastPipeline(KafkaStreams streams) {
+  private ForecastPipeline(
+      KafkaStreams streams,
+      InferencePool pool,
+      PrometheusMeterRegistry registry,
+      MetricsEndpoint endpoint,
+      KafkaStreamsMetrics streamsMetrics) {
     this.streams = streams;
+    this.pool = pool;
+    this.registry = registry;
+    this.endpoint = endpoint;
+    this.streamsMetrics = streamsMetrics;
   }
 
   /**
@@ -110,13 +132,16 @@ public final class ForecastPipeline implements AutoCloseable {
   }
 
   /**
-   * Builds and starts the pipeline.
+   * Builds and starts the pipeline, with an inference pool when {@code inference.mode=pool} ({@link
+   * InferencePool#open}) and a Prometheus endpoint when {@code metrics.port} is set.
    *
    * @param config pipeline settings
    * @param forecaster the model of every series
    * @param prognostic the model of every unit, or null for no health estimates
    * @param streamsProperties Kafka Streams properties (see {@link #streamsProperties})
    * @param serdeConfigs Avro serde settings
+   * @throws org.apache.kafka.common.config.ConfigException naming an {@code inference.*} or {@code
+   *     metrics.*} setting that does not work
    */
   public static ForecastPipeline start(
       PipelineConfig config,
@@ -124,10 +149,80 @@ public final class ForecastPipeline implements AutoCloseable {
       Prognostic prognostic,
       Properties streamsProperties,
       Map<String, ?> serdeConfigs) {
-    KafkaStreams streams =
-        new KafkaStreams(ForecastTopology.build(config, forecaster, prognostic, serdeConfigs), streamsProperties);
+    boolean pooled = PipelineConfig.INFERENCE_MODE_POOL.equals(config.getString(PipelineConfig.INFERENCE_MODE_CONFIG));
+    return start(
+        config,
+        forecaster,
+        prognostic,
+        streamsProperties,
+        serdeConfigs,
+        registry -> pooled ? InferencePool.open(config, forecaster, registry) : null);
+  }
+
+  /**
+   * Builds and starts the pipeline, the series' forecasts going to the inference pool that {@code
+   * pool} opens, if any.
+   *
+   * @param config pipeline settings
+   * @param forecaster the model of every series (with a pool, its in-process twin: see {@link
+   *     ForecastTopology#build(PipelineConfig, Forecaster, Prognostic, Map, InferencePool)})
+   * @param prognostic the model of every unit, or null for no health estimates
+   * @param streamsProperties Kafka Streams properties (see {@link #streamsProperties})
+   * @param serdeConfigs Avro serde settings
+   * @param pool opens the pool with the pipeline's meter registry, or answers null for none; the
+   *     pool is owned by the pipeline (closed after the stream threads)
+   * @throws org.apache.kafka.common.config.ConfigException when the metrics port cannot be bound
+   */
+  public static ForecastPipeline start(
+      PipelineConfig config,
+      Forecaster forecaster,
+      Prognostic prognostic,
+      Properties streamsProperties,
+      Map<String, ?> serdeConfigs,
+      Function<MeterRegistry, InferencePool> pool) {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    InferencePool opened = pool.apply(registry);
+    KafkaStreams streams;
+    try {
+      streams =
+          new KafkaStreams(ForecastTopology.build(config, forecaster, prognostic, serdeConfigs, opened), streamsProperties);
+    } catch (RuntimeException e) {
+      if (opened != null) {
+        opened.close();
+      }
+      throw e;
+    }
+    MetricsEndpoint endpoint = null;
+    KafkaStreamsMetrics streamsMetrics = null;
+    int port = config.getInt(PipelineConfig.METRICS_PORT_CONFIG);
+    if (port > 0) {
+      streamsMetrics = new KafkaStreamsMetrics(streams);
+      streamsMetrics.bindTo(registry);
+      try {
+        endpoint = MetricsEndpoint.start(new InetSocketAddress(port), registry);
+      } catch (IOException e) {
+        streamsMetrics.close();
+        if (opened != null) {
+          opened.close();
+        }
+        throw new ConfigException(PipelineConfig.METRICS_PORT_CONFIG, port, "cannot listen: " + e.getMessage());
+      }
+    }
     streams.start();
-    return new ForecastPipeline(streams);
+    return new ForecastPipeline(streams, opened, registry, endpoint, streamsMetrics);
+  }
+
+  /**
+   * The port of the Prometheus endpoint ({@code GET /metrics}), or -1 when {@code metrics.port} is
+   * 0.
+   */
+  public int metricsPort() {
+    return endpoint == null ? -1 : endpoint.port();
+  }
+
+  /** The pipeline's meters: the inference pool's, and Kafka Streams' own with a metrics endpoint. */
+  public PrometheusMeterRegistry registry() {
+    return registry;
   }
 
   /**
@@ -164,5 +259,15 @@ public final class ForecastPipeline implements AutoCloseable {
     streams.close(
         CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
             .withTimeout(Duration.ofSeconds(30)));
+    if (pool != null) {
+      pool.close();
+    }
+    if (endpoint != null) {
+      endpoint.close();
+    }
+    if (streamsMetrics != null) {
+      streamsMetrics.close();
+    }
+    registry.close();
   }
 }

@@ -61,6 +61,8 @@ public final class ForecastTopology {
   public static final String SERIES_POINTS_STORE = "series-points";
   public static final String SERIES_META_STORE = "series-meta";
   public static final String SERIES_FORECAST_STORE = "series-forecast";
+  /** Forecasts sent to the inference pool and not yet answered (only with {@code inference.mode=pool}). */
+  public static final String SERIES_PENDING_STORE = "series-pending";
   public static final String HEALTH_PROCESSOR = "health";
   public static final String UNIT_HISTORY_STORE = "unit-history";
   public static final String HEALTH_SINK = "health-sink";
@@ -92,6 +94,23 @@ public final class ForecastTopology {
    */
   public static Topology build(
       PipelineConfig config, Forecaster forecaster, Prognostic prognostic, Map<String, ?> serdeConfigs) {
+    return build(config, forecaster, prognostic, serdeConfigs, null);
+  }
+
+  /**
+   * Builds the topology, with the series' forecasts sent to an inference pool when {@code pool} is
+   * given ({@link PooledSeriesProcessor}, and a store of pending forecasts).
+   *
+   * @param config topics, window, cadence and health settings
+   * @param forecaster the model every series uses (with a pool: the in-process twin of the pool's
+   *     model, which decides when a series has enough history; it is not called)
+   * @param prognostic the model every unit uses, or null for no prognostics branch
+   * @param serdeConfigs settings of the Avro serdes (registry URL, ...); may be empty
+   * @param pool the inference pool, or null to run the forecaster on the stream threads
+   * @throws IllegalArgumentException when {@code health.alert-states} does not fit the model
+   */
+  public static Topology build(
+      PipelineConfig config, Forecaster forecaster, Prognostic prognostic, Map<String, ?> serdeConfigs, InferencePool pool) {
     int lookback = config.getInt(PipelineConfig.LOOKBACK_CONFIG);
     SeriesOperator operator =
         new SeriesOperator(
@@ -117,7 +136,18 @@ public final class ForecastTopology {
         () -> new DecodeProcessor(AvroSerdes.forType(TelemetryPoint.class, serdeConfigs, false).deserializer(), validator, decodedTo),
         SOURCE);
     int maxCachedSeries = config.getInt(PipelineConfig.MAX_CACHED_SERIES_CONFIG);
-    if (forecaster instanceof JointForecaster || forecaster instanceof BatchedForecaster) {
+    if (pool != null) {
+      if (forecaster instanceof JointForecaster) {
+        // the pool path sends one series per request: it would feed a multivariate model wrong windows
+        throw new IllegalArgumentException(
+            PipelineConfig.INFERENCE_MODE_CONFIG + "=pool serves channel-independent models; "
+                + forecaster.family() + " reads the channels of a source together: use "
+                + PipelineConfig.INFERENCE_MODE_CONFIG + "=direct");
+      }
+      topology.addProcessor(
+          SERIES_PROCESSOR, () -> new PooledSeriesProcessor(operator, pool, lookback, maxCachedSeries, minScore), DECODE_PROCESSOR);
+      addStore(topology, SERIES_PENDING_STORE, SERIES_PROCESSOR);
+    } else if (forecaster instanceof JointForecaster || forecaster instanceof BatchedForecaster) {
       // a multivariate model reads the channels of a source together, a costly one batches them
       checkWindow(forecaster, lookback, config.getInt(PipelineConfig.HORIZON_CONFIG));
       topology.addProcessor(

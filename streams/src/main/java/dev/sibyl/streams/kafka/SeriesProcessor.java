@@ -129,7 +129,8 @@ final class SeriesProcessor implements Processor<Object, Object, Object, Object>
         .build();
   }
 
-  private static AnomalyFlag toFlag(SeriesId series, AnomalyCheck check) {
+  /** The flag of a check that scored; shared with {@link PooledSeriesProcessor}. */
+  static AnomalyFlag toFlag(SeriesId series, AnomalyCheck check) {
     return AnomalyFlag.newBuilder()
         .setSource(series.source())
         .setChannel(series.channel())

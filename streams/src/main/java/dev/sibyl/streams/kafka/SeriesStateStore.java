@@ -195,4 +195,17 @@ final class SeriesStateStore {
       forecasts.delete(cached.key);
     }
   }
+
+  /**
+   * Writes a series' latest forecast alone: an answer that arrives after the observation that made
+   * it due, which {@link #saveObservation} wrote then.
+   *
+   * @param series the series
+   * @param state its state, as returned by {@link #load}, with a latest forecast
+   */
+  void saveForecast(SeriesId series, SeriesState state) {
+    Cached cached = lastLoaded != null && lastLoaded.state == state ? lastLoaded : cache.get(series);
+    Bytes key = cached != null && cached.state == state ? cached.key : key(series);
+    forecasts.put(key, SeriesStateCodec.encodeForecast(state.latestForecast()));
+  }
 }
