@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -140,5 +141,123 @@ class FlinkJobIntegrationTest {
     assertThat(dead).hasSize(1);
     assertThat(dead.get(0).getStage()).isEqualTo("deserialize");
     assertThat(dead.get(0).getValue().array()).containsExactly(garbage[1]);
+  }
+
+  /**
+   * Fails the job once: at the first record after a checkpoint has completed and {@code after}
+   * records have passed this instance. Static, so that the restarted job does not fail again.
+   */
+  static final class FailOnceAfterCheckpoint implements MapFunction<RawRecord, RawRecord>, CheckpointListener {
+    private static final long serialVersionUID = 1L;
+    static final AtomicBoolean FAILED = new AtomicBoolean();
+    static final AtomicLong CHECKPOINTS = new AtomicLong();
+    private final long after;
+    private long seen;
+
+    FailOnceAfterCheckpoint(long after) {
+      this.after = after;
+    }
+
+    @Override
+    public RawRecord map(RawRecord record) throws Exception {
+      // Slow enough that checkpoints complete while the input is being read.
+      Thread.sleep(2);
+      if (++seen >= after && CHECKPOINTS.get() > 0 && FAILED.compareAndSet(false, true)) {
+        throw new IllegalStateException("failure injected by the test after " + seen + " records");
+      }
+      return record;
+    }
+
+    @Override
+    public void notifyCheckpointComplete(long checkpointId) {
+      CHECKPOINTS.incrementAndGet();
+    }
+  }
+
+  @Test
+  void aFailureMidStreamRestartsFromTheCheckpointAndWritesEveryForecastOnce() throws Exception {
+    PipelineConfig config = createTopics("flink-eo");
+    List<TelemetryPoint> points = PipelineScenario.telemetry();
+    io.send(config.getString(PipelineConfig.TELEMETRY_TOPIC_CONFIG), points, List.of());
+    Set<String> expected = PipelineScenario.expectedForecasts(points, config);
+    Configuration restarts = new Configuration();
+    restarts.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+    restarts.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 3);
+    restarts.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(100));
+
+    runBounded(settings(config, "flink-eo"), new FailOnceAfterCheckpoint(points.size() / 4), restarts);
+
+    assertThat(FailOnceAfterCheckpoint.FAILED).as("the injected failure happened").isTrue();
+    List<Forecast> forecasts = io.readCommitted(config.getString(PipelineConfig.FORECASTS_TOPIC_CONFIG), Forecast.class, l -> false, Duration.ofSeconds(3));
+    List<String> ids = forecasts.stream().map(PipelineScenario::idOf).toList();
+    assertThat(ids).doesNotHaveDuplicates();
+    assertThat(ids).containsExactlyInAnyOrderElementsOf(expected);
+  }
+
+  @Test
+  void theFlinkJobAndTheStreamsPipelineGiveTheSameResults() throws Exception {
+    PipelineConfig streamsConfig = createTopics("parity-streams");
+    Map<String, Object> flinkSettings = settings(createTopics("parity-flink"), "parity-flink");
+    String telemetry = streamsConfig.getString(PipelineConfig.TELEMETRY_TOPIC_CONFIG);
+    flinkSettings.put(PipelineConfig.TELEMETRY_TOPIC_CONFIG, telemetry);
+    List<TelemetryPoint> points = new java.util.ArrayList<>(PipelineScenario.telemetry());
+    Set<String> expected = PipelineScenario.expectedForecasts(points, streamsConfig);
+    // A late point and a duplicate of the newest one, for the order dead letters.
+    TelemetryPoint last = points.get(points.size() - 1);
+    points.add(new TelemetryPoint("pump-2", PipelineScenario.T0.plusMillis(100 * PipelineScenario.STEP), Map.of("temp", 50.0), Map.of()));
+    points.add(new TelemetryPoint(last.getSource(), last.getTimestamp(), last.getValues(), Map.of()));
+    byte[][] garbage = {"pump-1".getBytes(StandardCharsets.UTF_8), new byte[] {0x7f, 0x01, 0x02}};
+    io.send(telemetry, points, List.<byte[][]>of(garbage));
+
+    // Streams, until every expected forecast is out.
+    Properties props = ForecastPipeline.streamsProperties(broker.clientProperties());
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "parity-app");
+    props.put(StreamsConfig.STATE_DIR_CONFIG, dir.resolve("parity-state").toString());
+    List<Forecast> streamsForecasts;
+    try (ForecastPipeline pipeline = ForecastPipeline.start(streamsConfig, PipelineScenario.model(), props, Map.of())) {
+      pipeline.awaitRunning(Duration.ofSeconds(60));
+      streamsForecasts =
+          io.readCommitted(streamsConfig.getString(PipelineConfig.FORECASTS_TOPIC_CONFIG), Forecast.class, l -> l.size() >= expected.size(), Duration.ofSeconds(90));
+      io.readCommitted(streamsConfig.getString(PipelineConfig.DEAD_LETTER_TOPIC_CONFIG), DeadLetter.class, l -> l.size() >= 3, Duration.ofSeconds(30));
+    }
+    List<AnomalyFlag> streamsFlags = io.readCommitted(streamsConfig.getString(PipelineConfig.ANOMALIES_TOPIC_CONFIG), AnomalyFlag.class, l -> false, Duration.ofSeconds(2));
+    List<DeadLetter> streamsDead = io.readCommitted(streamsConfig.getString(PipelineConfig.DEAD_LETTER_TOPIC_CONFIG), DeadLetter.class, l -> false, Duration.ofSeconds(2));
+
+    // Flink, over the same records.
+    runBounded(flinkSettings, null, new Configuration());
+    PipelineConfig flinkConfig = new PipelineConfig(flinkSettings);
+    List<Forecast> flinkForecasts = io.readCommitted(flinkConfig.getString(PipelineConfig.FORECASTS_TOPIC_CONFIG), Forecast.class, l -> false, Duration.ofSeconds(3));
+    List<AnomalyFlag> flinkFlags = io.readCommitted(flinkConfig.getString(PipelineConfig.ANOMALIES_TOPIC_CONFIG), AnomalyFlag.class, l -> false, Duration.ofSeconds(2));
+    List<DeadLetter> flinkDead = io.readCommitted(flinkConfig.getString(PipelineConfig.DEAD_LETTER_TOPIC_CONFIG), DeadLetter.class, l -> false, Duration.ofSeconds(2));
+
+    // The same forecasts, number for number; the same flags; the same dead letters.
+    assertThat(streamsForecasts).extracting(PipelineScenario::idOf).containsExactlyInAnyOrderElementsOf(expected);
+    assertThat(forecastsById(flinkForecasts)).isEqualTo(forecastsById(streamsForecasts));
+    assertThat(streamsFlags).isNotEmpty();
+    assertThat(flagsById(flinkFlags)).isEqualTo(flagsById(streamsFlags));
+    assertThat(deadLetters(streamsDead)).hasSize(3);
+    assertThat(deadLetters(flinkDead)).isEqualTo(deadLetters(streamsDead));
+  }
+
+  /** Forecasts by id, with the fields both engines must agree on (not the record's timestamp). */
+  private static Map<String, String> forecastsById(List<Forecast> forecasts) {
+    return forecasts.stream()
+        .collect(Collectors.toMap(
+            PipelineScenario::idOf,
+            f -> f.getModel() + ":" + f.getModelVersion() + " lookback=" + f.getLookback() + " step=" + f.getStepMillis()
+                + " coverage=" + f.getCoverage() + " degraded=" + f.getDegraded() + " " + f.getPoints()));
+  }
+
+  private static Map<String, String> flagsById(List<AnomalyFlag> flags) {
+    return flags.stream()
+        .collect(Collectors.toMap(
+            f -> f.getSource() + "/" + f.getChannel() + "@" + f.getTimestamp().toEpochMilli(),
+            f -> f.getObserved() + " " + f.getExpected() + " [" + f.getLower() + ", " + f.getUpper() + "] " + f.getScore() + " "
+                + f.getSeverity() + " " + f.getReason() + " " + f.getModel()));
+  }
+
+  /** Dead letters as (offset, stage, error), sorted: their write time differs by engine. */
+  private static List<String> deadLetters(List<DeadLetter> dead) {
+    return dead.stream().map(d -> d.getPartition() + "/" + d.getOffset() + " " + d.getStage() + ": " + d.getError()).sorted().toList();
   }
 }
