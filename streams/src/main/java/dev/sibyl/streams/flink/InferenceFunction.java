@@ -47,6 +47,9 @@ public final class InferenceFunction extends RichAsyncFunction<SeriesEvent, Seri
 
   private static final Logger LOG = LoggerFactory.getLogger(InferenceFunction.class);
 
+  /** Numbers the inference threads of every instance in this JVM, for thread dumps. */
+  private static final AtomicInteger THREADS = new AtomicInteger();
+
   private final ModelSpec model;
   private final InferenceSettings settings;
   private transient Forecaster local;
@@ -71,13 +74,11 @@ public final class InferenceFunction extends RichAsyncFunction<SeriesEvent, Seri
     if (settings.mode() != InferenceMode.DIRECT) {
       primary = poolForecaster();
     }
-    AtomicInteger threads = new AtomicInteger();
-    int subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
     executor =
         Executors.newFixedThreadPool(
             settings.threads(),
             r -> {
-              Thread t = new Thread(r, "sibyl-flink-inference-" + subtask + "-" + threads.incrementAndGet());
+              Thread t = new Thread(r, "sibyl-flink-inference-" + THREADS.incrementAndGet());
               t.setDaemon(true);
               return t;
             });
