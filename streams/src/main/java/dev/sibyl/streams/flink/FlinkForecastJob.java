@@ -1,6 +1,8 @@
 package dev.sibyl.streams.flink;
 
+import dev.sibyl.models.api.Prognostic;
 import dev.sibyl.streams.PipelineConfig;
+import dev.sibyl.streams.core.HealthOperator;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -42,7 +44,12 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  * <p>Every operator has a stable uid ({@code UID_*}): savepoints map state to operators by uid,
  * so a job upgraded with the same uids starts from the old job's savepoint. Never change them.
  *
- * <p>Not yet here: the prognostics branch (health estimates) of the Streams topology.
+ * <p>With {@code health.artifact} set, a prognostics branch reads the same points, keyed by source,
+ * and writes health estimates and health flags, as the Streams topology's does:
+ *
+ * <pre>
+ * watermarks --keyBy(source)--> health --> health estimates, anomalies, dead letters
+ * </pre>
  */
 public final class FlinkForecastJob {
 
@@ -54,6 +61,7 @@ public final class FlinkForecastJob {
   public static final String UID_SERIES = "series";
   public static final String UID_INFERENCE = "inference";
   public static final String UID_SCORING = "scoring";
+  public static final String UID_HEALTH = "health";
   public static final String UID_SINK = "kafka-sink";
 
   /** Default job name. */
@@ -156,9 +164,21 @@ public final class FlinkForecastJob {
     // 6. Scoring against the latest forecast, flags and forecasts out.
     DataStream<OutputRecord> outputs =
         answered.keyBy(SeriesEvent::source, Types.STRING).process(new ScoringFunction(series, ttl, encoder)).uid(UID_SCORING).name("scoring");
-    // 7. One exactly-once sink for every output topic.
+    outputs = outputs.union(decoded.getSideOutput(DecodeFunction.DEAD_LETTERS), events.getSideOutput(DecodeFunction.DEAD_LETTERS));
+    // 7. Prognostics, when a health model is configured.
+    String healthArtifact = pipeline.getString(PipelineConfig.HEALTH_ARTIFACT_CONFIG).trim();
+    if (!healthArtifact.isEmpty()) {
+      HealthFunction health =
+          new HealthFunction(
+              PrognosticLoader.artifact(healthArtifact),
+              pipeline.getInt(PipelineConfig.HEALTH_ALERT_STATES_CONFIG),
+              pipeline.getInt(PipelineConfig.HEALTH_MAX_CYCLES_CONFIG),
+              ttl,
+              encoder);
+      outputs = outputs.union(points.keyBy(Point::source, Types.STRING).process(health).uid(UID_HEALTH).name("health"));
+    }
+    // 8. One exactly-once sink for every output topic.
     outputs
-        .union(decoded.getSideOutput(DecodeFunction.DEAD_LETTERS), events.getSideOutput(DecodeFunction.DEAD_LETTERS))
         .sinkTo(sink())
         .uid(UID_SINK)
         .name("kafka-sink");
@@ -258,11 +278,31 @@ public final class FlinkForecastJob {
       serdeConfigs = new HashMap<>();
       settings.forEach((k, v) -> serdeConfigs.put(k, String.valueOf(v)));
       model = ModelSpec.of(pipeline);
+      checkHealthModel(pipeline);
       if (flink.inferenceMode() != InferenceMode.DIRECT && model.artifact() == null) {
         throw new IllegalArgumentException(
             FlinkJobConfig.INFERENCE_MODE_CONFIG + "=" + flink.inferenceMode().configName() + " needs a trained artifact in model.option.artifact");
       }
       return new FlinkForecastJob(this);
+    }
+
+    /** Loads the health model once, so that a bad {@code health.*} setting fails here. */
+    private static void checkHealthModel(PipelineConfig pipeline) {
+      String artifact = pipeline.getString(PipelineConfig.HEALTH_ARTIFACT_CONFIG).trim();
+      if (artifact.isEmpty()) {
+        return;
+      }
+      Prognostic prognostic;
+      try {
+        prognostic = PrognosticLoader.artifact(artifact).load();
+      } catch (Exception e) {
+        throw new IllegalArgumentException(PipelineConfig.HEALTH_ARTIFACT_CONFIG + ": " + e.getMessage(), e);
+      }
+      try {
+        new HealthOperator(prognostic, pipeline.getInt(PipelineConfig.HEALTH_ALERT_STATES_CONFIG));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(PipelineConfig.HEALTH_ALERT_STATES_CONFIG + ": " + e.getMessage(), e);
+      }
     }
 
     private void sanityCheck() {

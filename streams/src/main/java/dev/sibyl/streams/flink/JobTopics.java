@@ -11,8 +11,9 @@ import java.io.Serializable;
  * @param forecasts forecasts out
  * @param anomalies anomaly flags out
  * @param deadLetters refused records out
+ * @param health health estimates out
  */
-public record JobTopics(String telemetry, String forecasts, String anomalies, String deadLetters) implements Serializable {
+public record JobTopics(String telemetry, String forecasts, String anomalies, String deadLetters, String health) implements Serializable {
 
   /** The topics named by {@code topic.*} in the pipeline settings. */
   public static JobTopics of(PipelineConfig config) {
@@ -20,6 +21,7 @@ public record JobTopics(String telemetry, String forecasts, String anomalies, St
         config.getString(PipelineConfig.TELEMETRY_TOPIC_CONFIG),
         config.getString(PipelineConfig.FORECASTS_TOPIC_CONFIG),
         config.getString(PipelineConfig.ANOMALIES_TOPIC_CONFIG),
-        config.getString(PipelineConfig.DEAD_LETTER_TOPIC_CONFIG));
+        config.getString(PipelineConfig.DEAD_LETTER_TOPIC_CONFIG),
+        config.getString(PipelineConfig.HEALTH_TOPIC_CONFIG));
   }
 }

@@ -1,12 +1,16 @@
 package dev.sibyl.streams.flink;
 
 import dev.sibyl.models.api.ForecastResult;
+import dev.sibyl.models.api.Prognostic.Prognosis;
 import dev.sibyl.schemas.AnomalyFlag;
 import dev.sibyl.schemas.DeadLetter;
 import dev.sibyl.schemas.Forecast;
 import dev.sibyl.schemas.ForecastPoint;
+import dev.sibyl.schemas.HealthEstimate;
 import dev.sibyl.schemas.Severity;
 import dev.sibyl.schemas.serde.AvroSerdes;
+import dev.sibyl.streams.core.HealthOperator;
+import dev.sibyl.streams.core.HealthOperator.Step;
 import dev.sibyl.streams.core.SeriesOperator.AnomalyCheck;
 import java.io.Serializable;
 import java.nio.ByteBuffer;
@@ -14,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import org.apache.avro.specific.SpecificRecord;
@@ -30,11 +35,15 @@ final class OutputEncoder implements Serializable {
 
   private static final long serialVersionUID = 1L;
 
+  /** The channel of health flags (the Streams health processor's). */
+  static final String HEALTH_CHANNEL = "health";
+
   private final JobTopics topics;
   private final Map<String, String> serdeConfigs;
   private transient Serializer<Forecast> forecasts;
   private transient Serializer<AnomalyFlag> flags;
   private transient Serializer<DeadLetter> deadLetters;
+  private transient Serializer<HealthEstimate> healthEstimates;
 
   /**
    * @param topics the output topics
@@ -50,6 +59,7 @@ final class OutputEncoder implements Serializable {
     forecasts = serializer(Forecast.class);
     flags = serializer(AnomalyFlag.class);
     deadLetters = serializer(DeadLetter.class);
+    healthEstimates = serializer(HealthEstimate.class);
   }
 
   private <T extends SpecificRecord> Serializer<T> serializer(Class<T> type) {
@@ -148,6 +158,70 @@ final class OutputEncoder implements Serializable {
             .setSeverity(Severity.valueOf(check.score().severity().name()))
             .setReason(check.score().reason())
             .setModel(check.model())
+            .build();
+    String topic = topics.anomalies();
+    return new OutputRecord(topic, key(source), flags.serialize(topic, flag), timestamp);
+  }
+
+  /**
+   * A health estimate of a unit, as the Streams health processor writes it.
+   *
+   * @param source the unit
+   * @param timestamp the cycle's event time
+   * @param prognosis the model's assessment
+   * @param model the model family
+   */
+  OutputRecord healthEstimate(String source, long timestamp, Prognosis prognosis, String model) {
+    List<Double> probabilities = new ArrayList<>(prognosis.stateProbabilities().length);
+    for (double p : prognosis.stateProbabilities()) {
+      probabilities.add(p);
+    }
+    HealthEstimate estimate =
+        HealthEstimate.newBuilder()
+            .setSource(source)
+            .setTimestamp(Instant.ofEpochMilli(timestamp))
+            .setStateProbabilities(probabilities)
+            .setRulMean(prognosis.rulMean())
+            .setRulLower(prognosis.rulLower())
+            .setRulUpper(prognosis.rulUpper())
+            .setModel(model)
+            .build();
+    String topic = topics.health();
+    return new OutputRecord(topic, key(source), healthEstimates.serialize(topic, estimate), timestamp);
+  }
+
+  /**
+   * A health flag: a unit entered the alert stages. As the Streams health processor writes it: the
+   * RUL mean as observed and expected, its interval as the bounds, the alert-stage mass as score.
+   *
+   * @param source the unit
+   * @param timestamp the cycle's event time
+   * @param step the operator's step that raised the alert
+   * @param operator the health operator (states, alert stages)
+   */
+  OutputRecord healthFlag(String source, long timestamp, Step step, HealthOperator operator) {
+    Prognosis p = step.prognosis();
+    int states = operator.states();
+    // The last state is failure itself; the stages before it are the warning.
+    Severity severity = step.mostProbableState() == states - 1 ? Severity.CRITICAL : Severity.HIGH;
+    String reason =
+        String.format(
+            Locale.ROOT,
+            "unit entered degradation state %d of %d (alert from state %d); RUL %.0f cycles [%.0f, %.0f]",
+            step.mostProbableState() + 1, states, operator.alertFromState() + 1, p.rulMean(), p.rulLower(), p.rulUpper());
+    AnomalyFlag flag =
+        AnomalyFlag.newBuilder()
+            .setSource(source)
+            .setChannel(HEALTH_CHANNEL)
+            .setTimestamp(Instant.ofEpochMilli(timestamp))
+            .setObserved(p.rulMean())
+            .setExpected(p.rulMean())
+            .setLower(p.rulLower())
+            .setUpper(p.rulUpper())
+            .setScore(operator.alertProbability(p))
+            .setSeverity(severity)
+            .setReason(reason)
+            .setModel(operator.modelFamily())
             .build();
     String topic = topics.anomalies();
     return new OutputRecord(topic, key(source), flags.serialize(topic, flag), timestamp);

@@ -20,7 +20,7 @@ class SeriesFunctionTest {
   static final SeriesSettings SETTINGS =
       new SeriesSettings(new ModelSpec("holt-winters", Map.of(), "test", 4), 16, 4, 2, 10, 0, 0.1, 0.0, Long.MAX_VALUE / 4);
 
-  static final JobTopics TOPICS = new JobTopics("in", "forecasts", "anomalies", "dead-letters");
+  static final JobTopics TOPICS = new JobTopics("in", "forecasts", "anomalies", "dead-letters", "health");
 
   private static KeyedOneInputStreamOperatorTestHarness<String, Point, SeriesEvent> harness(OperatorSubtaskState restored) throws Exception {
     KeyedOneInputStreamOperatorTestHarness<String, Point, SeriesEvent> harness =
