@@ -121,6 +121,9 @@ public final class FlinkForecastJob {
   public void addTo(StreamExecutionEnvironment env) {
     env.configure(environmentConfiguration());
     env.setParallelism(flink.getInt(FlinkJobConfig.PARALLELISM_CONFIG));
+    // Every record type of the job is immutable once emitted (no function changes its input or an
+    // array it received), so chained operators may pass references rather than deep copies.
+    env.getConfig().enableObjectReuse();
     long ttl = flink.getLong(FlinkJobConfig.STATE_TTL_CONFIG);
     OutputEncoder encoder = new OutputEncoder(topics, serdeConfigs);
 
