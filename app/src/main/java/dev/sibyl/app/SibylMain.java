@@ -50,6 +50,7 @@ import picocli.CommandLine.Spec;
     subcommands = {
       DemoCommand.class,
       StreamsCommand.class,
+      dev.sibyl.app.cli.FlinkCommand.class,
       ReplayCommand.class,
       SimulateCommand.class,
       TailCommand.class,

@@ -33,6 +33,7 @@ public final class ConfigDocs {
         .append("Kafka Streams), so any client or Streams property works, security settings included.\n\n");
     section(out, "Application and embedded broker", "", AppConfig.configDef());
     section(out, "Pipeline", "", PipelineConfig.configDef());
+    section(out, "Flink job (`sibyl flink --local`, the job jar; see the README)", "", dev.sibyl.streams.flink.FlinkJobConfig.configDef());
     section(out, "Avro serdes and schema registry", "", SerdeConfig.configDef());
     section(out, "Alerts (`sibyl alerts`, see docs/alerts.md)", "", AlertsConfig.configDef());
     section(out, "Alert sinks, one set per name in `alerts.sinks`", "alerts.sink.<name>.", SinkConfig.configDef());

@@ -200,6 +200,28 @@ public final class SeriesOperator {
     return true;
   }
 
+  /**
+   * Checks an observation against the series' latest forecast and updates its scorer, as {@link
+   * #admit} does before appending; for an engine that scores in another operator than the one
+   * holding the window (Flink: after the asynchronous model call), on a state that holds only the
+   * latest forecast and the scorer.
+   *
+   * @param state the state holding the latest forecast and the scorer, updated in place
+   * @param timestamp event time of the observation
+   * @param value its value
+   * @param warm whether the window held at least the warm-up count of points before it (after a
+   *     gap reset: none)
+   * @return the check, or null when no forecast covers the observation or it is not warm
+   */
+  public AnomalyCheck check(SeriesState state, long timestamp, double value, boolean warm) {
+    return checkAgainstLatestForecast(state, timestamp, value, warm);
+  }
+
+  /** Whether a window that held {@code size} points before an observation is past the warm-up. */
+  public boolean warm(int size) {
+    return size >= warmupPoints;
+  }
+
   private AnomalyCheck checkAgainstLatestForecast(SeriesState state, long timestamp, double value, boolean warm) {
     LatestForecast latest = state.latestForecast();
     if (latest == null) {

@@ -1,6 +1,7 @@
 package dev.sibyl.streams.kafka;
 
 import dev.sibyl.schemas.DeadLetter;
+import dev.sibyl.streams.core.PointDecoder;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -10,9 +11,9 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
 final class DeadLetters {
 
   /** The stage names written into {@link DeadLetter#getStage()}. */
-  static final String STAGE_DESERIALIZE = "deserialize";
+  static final String STAGE_DESERIALIZE = PointDecoder.STAGE_DESERIALIZE;
 
-  static final String STAGE_VALIDATE = "validate";
+  static final String STAGE_VALIDATE = PointDecoder.STAGE_VALIDATE;
   static final String STAGE_ORDER = "order";
   static final String STAGE_FORECAST = "forecast";
   static final String STAGE_HEALTH = "health";

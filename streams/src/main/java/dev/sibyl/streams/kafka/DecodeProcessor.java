@@ -1,7 +1,7 @@
 package dev.sibyl.streams.kafka;
 
 import dev.sibyl.schemas.TelemetryPoint;
-import dev.sibyl.schemas.serde.SchemaRegistryException;
+import dev.sibyl.streams.core.PointDecoder;
 import dev.sibyl.streams.core.PointValidator;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -18,8 +18,7 @@ import org.apache.kafka.streams.processor.api.Record;
  */
 final class DecodeProcessor implements Processor<byte[], byte[], Object, Object> {
 
-  private final Deserializer<TelemetryPoint> deserializer;
-  private final PointValidator validator;
+  private final PointDecoder decoder;
   private final List<String> children;
   private ProcessorContext<Object, Object> context;
 
@@ -29,8 +28,7 @@ final class DecodeProcessor implements Processor<byte[], byte[], Object, Object>
    * @param children the processors every valid point goes to, in order
    */
   DecodeProcessor(Deserializer<TelemetryPoint> deserializer, PointValidator validator, List<String> children) {
-    this.deserializer = deserializer;
-    this.validator = validator;
+    this.decoder = new PointDecoder(deserializer, validator);
     this.children = List.copyOf(children);
   }
 
@@ -41,32 +39,17 @@ final class DecodeProcessor implements Processor<byte[], byte[], Object, Object>
 
   @Override
   public void process(Record<byte[], byte[]> record) {
-    byte[] rawKey = record.key();
-    byte[] rawValue = record.value();
     String topic = context.recordMetadata().map(m -> m.topic()).orElse("");
-    if (rawValue == null) {
-      deadLetter(record, DeadLetters.STAGE_DESERIALIZE, "value is null (a tombstone is not a telemetry point)");
+    // A SchemaRegistryException passes through: the registry is down or refuses us, nothing is
+    // wrong with the record, so the task fails and retries from the last committed offset.
+    PointDecoder.Decoded result = decoder.decode(topic, record.key(), record.value(), context.currentSystemTimeMs());
+    if (result.point() == null) {
+      deadLetter(record, result.stage(), result.error());
       return;
     }
-    TelemetryPoint point;
-    try {
-      point = deserializer.deserialize(topic, rawValue);
-    } catch (SchemaRegistryException e) {
-      // The registry is down or refuses us: nothing is wrong with the record, so it must not be
-      // dead-lettered. Fail the task; it retries from the last committed offset.
-      throw e;
-    } catch (RuntimeException e) {
-      deadLetter(record, DeadLetters.STAGE_DESERIALIZE, describe(e));
-      return;
-    }
-    String key = rawKey == null ? null : new String(rawKey, StandardCharsets.UTF_8);
-    String problem = validator.problemWith(key, point, context.currentSystemTimeMs());
-    if (problem != null) {
-      deadLetter(record, DeadLetters.STAGE_VALIDATE, problem);
-      return;
-    }
+    TelemetryPoint point = result.point();
     Record<Object, Object> decoded =
-        new Record<>(point.getSource(), new DecodedPoint(point, rawKey, rawValue), record.timestamp());
+        new Record<>(point.getSource(), new DecodedPoint(point, record.key(), record.value()), record.timestamp());
     for (String child : children) {
       context.forward(decoded, child);
     }
@@ -79,14 +62,8 @@ final class DecodeProcessor implements Processor<byte[], byte[], Object, Object>
         ForecastTopology.DEAD_LETTER_SINK);
   }
 
-  /** The exception's message and its causes', which is where Avro puts the useful part. */
+  /** The exception's message and its causes' (see {@link PointDecoder#describe}). */
   static String describe(Throwable e) {
-    StringBuilder message = new StringBuilder(String.valueOf(e.getMessage()));
-    for (Throwable cause = e.getCause(); cause != null && cause != cause.getCause(); cause = cause.getCause()) {
-      if (cause.getMessage() != null && !message.toString().contains(cause.getMessage())) {
-        message.append(": ").append(cause.getMessage());
-      }
-    }
-    return message.toString();
+    return PointDecoder.describe(e);
   }
 }
