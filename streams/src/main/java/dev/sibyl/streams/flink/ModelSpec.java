@@ -3,6 +3,7 @@ package dev.sibyl.streams.flink;
 import dev.sibyl.models.api.ForecastResult;
 import dev.sibyl.models.api.Forecaster;
 import dev.sibyl.models.api.ForecasterRegistry;
+import dev.sibyl.models.api.JointForecaster;
 import dev.sibyl.models.api.SeriesWindow;
 import dev.sibyl.streams.PipelineConfig;
 import java.io.Serializable;
@@ -37,6 +38,12 @@ record ModelSpec(String family, Map<String, String> options, String version, int
     config.modelOptions().forEach((k, v) -> options.put(k, String.valueOf(v)));
     String family = config.getString(PipelineConfig.MODEL_FAMILY_CONFIG);
     Forecaster forecaster = ForecasterRegistry.create(family, options);
+    if (forecaster instanceof JointForecaster) {
+      // every forecast here is of one series; such a model would refuse each one at run time
+      throw new IllegalArgumentException(
+          PipelineConfig.MODEL_FAMILY_CONFIG + "=" + family + " reads the channels of a source together,"
+              + " which the Flink job does not do yet (it forecasts one series at a time); run it on the Streams pipeline");
+    }
     return new ModelSpec(family, options, forecaster.version(), forecaster.minHistory());
   }
 
