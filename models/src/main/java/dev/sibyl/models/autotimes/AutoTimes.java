@@ -305,8 +305,22 @@ public final class AutoTimes implements WindowModel {
    *
    * @param values at least the lookback's worth of the newest observations; the last L are used
    * @return the session; the caller closes it
+   * @throws IllegalArgumentException when there are fewer than L values
    */
   public AutoTimesSession openSession(double[] values) {
+    return new AutoTimesSession(this, new double[][] {values});
+  }
+
+  /**
+   * Opens a streaming session for several series that complete their segments together, decoded
+   * as one batch.
+   *
+   * @param values per series at least the lookback's worth of the newest observations; shape
+   *     (rows, n), the last L of each used
+   * @return the session; the caller closes it
+   * @throws IllegalArgumentException when there is no series or one has fewer than L values
+   */
+  public AutoTimesSession openSession(double[][] values) {
     return new AutoTimesSession(this, values);
   }
 

@@ -36,7 +36,8 @@ import java.util.Random;
  * de-normalises before the loss). Adam, the "type1" schedule (halving the learning rate every
  * epoch from the third; the reference uses a cosine schedule), early stopping on the validation
  * MSE of the first S steps (one segment, no rollout) with the best checkpoint kept. A batch holds
- * every channel of each of its windows. To fit a 2-core CPU an epoch may use every {@code
+ * every channel of each of its windows; a batch whose loss or gradients are not finite is skipped
+ * (its gradients dropped) rather than stepped. To fit a 2-core CPU an epoch may use every {@code
  * train.stride}-th training window (a fresh random offset each epoch) and the validation every
  * {@code validation.stride}-th window.
  *
@@ -172,6 +173,7 @@ public final class AutoTimesFamily implements ModelFamily {
       int[][] batches = Batches.shuffled(count, options.batchSize(), shuffle);
       listener.onEpochStart(epoch, options.epochs(), batches.length);
       double lossSum = 0;
+      int skipped = 0;
       for (int b = 0; b < batches.length; b++) {
         int n = batches[b].length * c;
         double[][] x = new double[n][];
@@ -212,6 +214,13 @@ public final class AutoTimesFamily implements ModelFamily {
             loss = mse.getFloat();
           }
         }
+        if (!Double.isFinite(loss) || !finiteGradients(params)) {
+          // one bad batch must not poison Adam's moments and every parameter: drop its gradients
+          zeroGradients(params);
+          skipped++;
+          listener.onBatch(epoch, b + 1, batches.length, loss);
+          continue;
+        }
         adam.step(lr);
         lossSum += loss;
         listener.onBatch(epoch, b + 1, batches.length, loss);
@@ -223,7 +232,7 @@ public final class AutoTimesFamily implements ModelFamily {
         best = network.weights();
         bestMae = val[1];
       }
-      listener.onEpochEnd(epoch, lossSum / batches.length, val[0], improved);
+      listener.onEpochEnd(epoch, lossSum / Math.max(1, batches.length - skipped), val[0], improved);
       if (stopping.shouldStop()) {
         listener.onEarlyStop(epoch, stopping.bestEpoch());
         break;
@@ -234,6 +243,25 @@ public final class AutoTimesFamily implements ModelFamily {
           "autotimes validation loss was never finite (diverged); lower the learning rate");
     }
     return new Fit(best, stopping, bestMae, epochsRun);
+  }
+
+  private static boolean finiteGradients(List<NDArray> params) {
+    for (NDArray p : params) {
+      for (float g : p.getGradient().toFloatArray()) {
+        if (!Float.isFinite(g)) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  private static void zeroGradients(List<NDArray> params) {
+    for (NDArray p : params) {
+      // a multiplication by 0 keeps NaN: overwrite
+      NDArray g = p.getGradient();
+      g.set(new float[(int) g.size()]);
+    }
   }
 
   /** MSE and MAE of the next segment over every stride-th validation window; no gradients. */

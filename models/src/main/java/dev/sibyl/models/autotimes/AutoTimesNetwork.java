@@ -32,6 +32,12 @@ final class AutoTimesNetwork implements AutoCloseable {
   private final int useLayers;
 
   /**
+   * Added under the square root of the L2 norm: the derivative of sqrt at 0 is infinite, and one
+   * zero embedding made the whole batch's gradient NaN.
+   */
+  private static final float NORM_EPS = 1e-8f;
+
+  /**
    * Builds the network on the decoder's device.
    *
    * @param config the hyperparameters
@@ -195,7 +201,7 @@ final class AutoTimesNetwork implements AutoCloseable {
       //    x_enc / |x_enc| + add_scale * times / |times| (times are normalised in the cache)
       int d = decoder.config().dim();
       NDArray times = inputs.create(timestamps.embeddings(first, t), new Shape(1, t, d));
-      e = e.div(e.square().sum(new int[] {2}, true).sqrt().add(1e-12f)).add(times.mul(scale));
+      e = e.div(e.square().sum(new int[] {2}, true).add(NORM_EPS).sqrt()).add(times.mul(scale));
     }
     // 3. The frozen decoder, causal over the tokens (and everything already in the state)
     NDArray hidden = config.llm() ? decoder.forward(e, state, useLayers) : e;
