@@ -10,6 +10,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
+import dev.sibyl.models.api.ForecastResult;
+import dev.sibyl.models.api.Forecaster;
+import dev.sibyl.models.api.ForecasterRegistry;
 import dev.sibyl.models.api.ModelRegistry;
 import dev.sibyl.models.api.SeriesWindow;
 import dev.sibyl.models.api.TrainingData;
@@ -264,6 +267,14 @@ class AutoTimesTest {
       }
     }
     assertEquals(model.parametersTrainable(), loaded.parametersTrainable());
+    // the streaming pipeline's selection (model.family, model.option.artifact) serves any horizon
+    Forecaster f = ForecasterRegistry.create("autotimes", Map.of("artifact", out.toString(), "calibration.size", "2"));
+    double[] values = series(L + 2 + 2 * S, 0.1);
+    ForecastResult r = f.forecast(new SeriesWindow(new long[values.length], values, 1000), 2 * S);
+    assertEquals(2 * S, r.mean().length);
+    for (int k = 0; k < 2 * S; k++) {
+      assertTrue(Double.isFinite(r.mean()[k]) && r.lower()[k] <= r.mean()[k] && r.mean()[k] <= r.upper()[k]);
+    }
     Map<String, String> wrong = new HashMap<>(model.hyperparameters());
     wrong.put(AutoTimesConfig.BACKBONE_SHA256, "0".repeat(64));
     var e = assertThrows(java.io.IOException.class, () -> new AutoTimesFamily().loadWeights(wrong, L, S, "1", out));
