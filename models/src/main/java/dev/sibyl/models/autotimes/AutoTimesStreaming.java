@@ -1,6 +1,10 @@
 package dev.sibyl.models.autotimes;
 
 import dev.sibyl.models.api.KeyedForecaster;
+import dev.sibyl.models.api.WindowModel;
+import dev.sibyl.models.artifact.Artifacts;
+import java.io.IOException;
+import java.nio.file.Path;
 import dev.sibyl.models.api.SeriesWindow;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -67,6 +71,24 @@ public final class AutoTimesStreaming implements KeyedForecaster {
             return false;
           }
         };
+  }
+
+  /**
+   * Loads an autotimes artifact for streaming.
+   *
+   * @param artifact the artifact directory; not null
+   * @param maxSeries the most series cached, at least 1
+   * @return the forecaster; the model lives as long as the process (see {@link AutoTimes})
+   * @throws IOException when the artifact cannot be read or its backbone is missing or differs
+   * @throws IllegalArgumentException when the artifact is of another family, or maxSeries &lt; 1
+   */
+  public static AutoTimesStreaming open(Path artifact, int maxSeries) throws IOException {
+    WindowModel model = Artifacts.load(artifact).model();
+    if (!(model instanceof AutoTimes a)) {
+      throw new IllegalArgumentException(
+          "artifact " + artifact + " is of family " + model.family() + ", not " + AutoTimes.FAMILY);
+    }
+    return new AutoTimesStreaming(a, maxSeries);
   }
 
   @Override

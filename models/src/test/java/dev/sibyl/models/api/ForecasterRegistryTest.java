@@ -96,7 +96,7 @@ class ForecasterRegistryTest {
     assertThatThrownBy(() -> ForecasterRegistry.create("arima", Map.of()))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage(
-            "unknown forecaster family 'arima'; known families: [ar, dlinear, holt-winters, s-mamba, seasonal-naive, time-llm]");
+            "unknown forecaster family 'arima'; known families: [ar, autotimes, dlinear, holt-winters, s-mamba, seasonal-naive, time-llm]");
   }
 
   @Test

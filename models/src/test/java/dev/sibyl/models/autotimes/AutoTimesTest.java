@@ -275,6 +275,9 @@ class AutoTimesTest {
     for (int k = 0; k < 2 * S; k++) {
       assertTrue(Double.isFinite(r.mean()[k]) && r.lower()[k] <= r.mean()[k] && r.mean()[k] <= r.upper()[k]);
     }
+    try (AutoTimesStreaming streaming = AutoTimesStreaming.open(out, 4)) {
+      assertArrayEquals(Arrays.copyOf(b[0][0], S), streaming.forecast("x", new SeriesWindow(new long[L], series(L, 0), 1000), S), 1e-4);
+    }
     Map<String, String> wrong = new HashMap<>(model.hyperparameters());
     wrong.put(AutoTimesConfig.BACKBONE_SHA256, "0".repeat(64));
     var e = assertThrows(java.io.IOException.class, () -> new AutoTimesFamily().loadWeights(wrong, L, S, "1", out));
