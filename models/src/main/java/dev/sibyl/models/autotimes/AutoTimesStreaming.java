@@ -131,14 +131,15 @@ public final class AutoTimesStreaming implements KeyedForecaster {
       }
     }
     if (at < 0) {
-      // 2a. (Re)build from the newest L points; the boundary is the newest point
-      if (e == null) {
-        e = new Entry();
-        sessions.put(seriesKey, e);
-      } else {
+      // 2a. (Re)build from the newest L points; the boundary is the newest point. The entry is
+      // out of the map until its new session exists, so a failure leaves no broken entry behind.
+      if (e != null) {
+        sessions.remove(seriesKey);
         e.session.close();
       }
+      e = new Entry();
       e.session = model.openSession(values);
+      sessions.put(seriesKey, e);
       at = n - 1;
     } else {
       // 2b. Append every segment completed since the boundary, one token each
