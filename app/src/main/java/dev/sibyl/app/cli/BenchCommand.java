@@ -23,7 +23,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "bench",
     description = "Benchmarks. Each prints its steps on stderr and ends with one JSON line on stdout.",
-    subcommands = {BenchCommand.Pipeline.class, BackboneBenchCommand.class, WorkersBenchCommand.class, FlinkBenchCommand.class})
+    subcommands = {BenchCommand.Pipeline.class, BackboneBenchCommand.class, WorkersBenchCommand.class, FlinkBenchCommand.class, AutotimesStreamBenchCommand.class})
 public final class BenchCommand {
 
   /** {@code sibyl bench pipeline}. */

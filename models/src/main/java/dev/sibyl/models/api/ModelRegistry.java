@@ -1,5 +1,6 @@
 package dev.sibyl.models.api;
 
+import dev.sibyl.models.autotimes.AutoTimesFamily;
 import dev.sibyl.models.controls.ArFamily;
 import dev.sibyl.models.controls.DlinearFamily;
 import dev.sibyl.models.smamba.SMambaFamily;
@@ -26,6 +27,7 @@ public final class ModelRegistry {
     register(families, new ArFamily());
     register(families, new SMambaFamily());
     register(families, new TimeLlmFamily());
+    register(families, new AutoTimesFamily());
     FAMILIES = Collections.unmodifiableSortedMap(families);
   }
 

@@ -1,0 +1,331 @@
+package dev.sibyl.models.autotimes;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDScope;
+import dev.sibyl.models.api.WindowModel;
+import dev.sibyl.models.artifact.Weights;
+import dev.sibyl.models.backbone.DecoderState;
+import dev.sibyl.models.backbone.PinnedBackbone;
+import dev.sibyl.models.timellm.RevIn;
+import java.util.Arrays;
+import java.util.Map;
+
+/**
+ * AutoTimes: Liu, Qin, Huang, Wang &amp; Long, "AutoTimes: Autoregressive Time Series Forecasters
+ * via Large Language Models", NeurIPS 2024 (reference code thuml/AutoTimes, {@code
+ * models/AutoTimes_Llama.py}, {@code exp/exp_long_term_forecasting.py}).
+ *
+ * <p>Per channel (channel-independent, shared weights): the context is standardised by its own mean
+ * and standard deviation ({@code use_norm}), cut into segments of 96 points (7 tokens at L = 672),
+ * each embedded into the backbone's width ({@link SegmentMlp}); the timestamp text of each segment
+ * ({@link TimestampPrompt}), embedded once by the frozen LLM and cached ({@link
+ * TimestampEmbeddings}), is L2-normalised and added, with a learned scale, to the L2-normalised
+ * segment embedding; the frozen decoder runs causally over the tokens; the segment projection maps
+ * every hidden state to the next 96 points. Training is next-token prediction at every position.
+ * One model serves every horizon: predict a segment, slide the context by it (dropping the oldest
+ * segment and standardising the new context again), repeat, trim to H, exactly as the reference's
+ * test loop.
+ *
+ * <p>Departures: the backbone is any {@link dev.sibyl.models.backbone.Decoder} (the paper uses
+ * LLaMA-7B; here stories260K, width 64); timestamps are relative to the context (see {@link
+ * TimestampPrompt}); the embedding and projection MLPs have at most one hidden layer and no
+ * dropout; the {@code llm=false} ablation maps each segment's embedding straight to the
+ * projection; {@link #predictWithPrompt} places segments of a related series before the context
+ * (the paper's in-context forecasting) standardised by their own statistics.
+ *
+ * <p>The model holds the loaded backbone and its parameters in native memory for its lifetime (a
+ * {@link WindowModel} has no close). {@link #predict} is thread-safe: each call works in its own
+ * scope and state. Incremental decoding for streaming lives in {@link AutoTimesSession}.
+ */
+public final class AutoTimes implements WindowModel {
+
+  /** The family name. */
+  public static final String FAMILY = "autotimes";
+
+  /** Windows x channels per forward pass in {@link #predict}, bounding native memory. */
+  static final int PREDICT_ROWS = 256;
+
+  private final AutoTimesConfig config;
+  private final String version;
+  private final PinnedBackbone backbone;
+  private final AutoTimesNetwork network;
+  private final long trainable;
+
+  AutoTimes(
+      AutoTimesConfig config,
+      String version,
+      PinnedBackbone backbone,
+      TimestampEmbeddings timestamps,
+      Map<String, Weights.Tensor> weights) {
+    this.config = config;
+    this.version = version;
+    this.backbone = backbone;
+    this.network = new AutoTimesNetwork(config, backbone.decoder(), timestamps, weights);
+    this.trainable = network.size();
+  }
+
+  /** The configuration. */
+  public AutoTimesConfig config() {
+    return config;
+  }
+
+  PinnedBackbone backbone() {
+    return backbone;
+  }
+
+  AutoTimesNetwork network() {
+    return network;
+  }
+
+  /**
+   * How many timestamp texts went through the LLM so far; every other use was a cache hit.
+   *
+   * @return the count
+   */
+  public int timestampTextsComputed() {
+    return network.timestamps().computed();
+  }
+
+  /** The trained parameters, in artifact order; copies. */
+  public Map<String, Weights.Tensor> weights() {
+    return network.weights();
+  }
+
+  @Override
+  public String family() {
+    return FAMILY;
+  }
+
+  @Override
+  public String version() {
+    return version;
+  }
+
+  @Override
+  public int lookback() {
+    return config.lookback();
+  }
+
+  @Override
+  public int horizon() {
+    return config.horizon();
+  }
+
+  /** Channel-independent: any number of channels. */
+  @Override
+  public int channels() {
+    return 0;
+  }
+
+  /** One model for every horizon: it rolls its own output forward. */
+  @Override
+  public boolean autoregressive() {
+    return true;
+  }
+
+  @Override
+  public Map<String, String> hyperparameters() {
+    return config.toMap();
+  }
+
+  @Override
+  public long parametersTrainable() {
+    return trainable;
+  }
+
+  /** The trainable parameters plus every backbone weight (the token table counted once). */
+  @Override
+  public long parametersTotal() {
+    return trainable + backbone.parameters();
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Every channel of every window is one row; rows go through the network {@value
+   * #PREDICT_ROWS} at a time, one full pass per 96 steps of the horizon.
+   */
+  @Override
+  public double[][][] predict(double[][][] windows, int horizon) {
+    WindowModel.checkRequest(this, windows, horizon);
+    return predictRows(windows, horizon, null);
+  }
+
+  /**
+   * In-context forecasting: like {@link #predict}, with segments of a related series placed before
+   * every context as a prompt.
+   *
+   * @param windows shape (batch, channels, lookback)
+   * @param horizon any positive number of steps
+   * @param prompt the related series, a positive multiple of the segment length; shape (P * S),
+   *     standardised by its own statistics; not null
+   * @return shape (batch, channels, horizon)
+   * @throws IllegalArgumentException when the prompt is empty, not whole segments, or would pass
+   *     the backbone's maximum sequence length
+   */
+  public double[][][] predictWithPrompt(double[][][] windows, int horizon, double[] prompt) {
+    WindowModel.checkRequest(this, windows, horizon);
+    int s = config.segmentLength();
+    if (prompt.length == 0 || prompt.length % s != 0) {
+      throw new IllegalArgumentException(
+          "the prompt must be a positive multiple of the segment length " + s + ", got " + prompt.length);
+    }
+    int tokens = prompt.length / s + config.segments();
+    if (config.llm() && tokens > backbone.decoder().config().maxSeqLen()) {
+      throw new IllegalArgumentException(
+          "prompt and context make " + tokens + " tokens, more than the backbone's maxSeqLen "
+              + backbone.decoder().config().maxSeqLen());
+    }
+    return predictRows(windows, horizon, prompt);
+  }
+
+  private double[][][] predictRows(double[][][] windows, int horizon, double[] prompt) {
+    int rows = 0;
+    for (double[][] w : windows) {
+      rows += w.length;
+    }
+    double[][] x = new double[rows][];
+    int r = 0;
+    for (double[][] w : windows) {
+      for (double[] channel : w) {
+        x[r++] = channel;
+      }
+    }
+    double[][] y = new double[rows][];
+    for (int first = 0; first < rows; first += PREDICT_ROWS) {
+      double[][] chunk = Arrays.copyOfRange(x, first, Math.min(rows, first + PREDICT_ROWS));
+      double[][] out = rollout(chunk, horizon, prompt);
+      System.arraycopy(out, 0, y, first, out.length);
+    }
+    double[][][] result = new double[windows.length][][];
+    r = 0;
+    for (int b = 0; b < windows.length; b++) {
+      result[b] = new double[windows[b].length][];
+      for (int c = 0; c < windows[b].length; c++) {
+        result[b][c] = y[r++];
+      }
+    }
+    return result;
+  }
+
+  /**
+   * The reference's rollout: predict one segment, slide the context by it, standardise again,
+   * repeat; trim to H.
+   *
+   * @param rows contexts on the data's scale; shape (N, L), not modified
+   * @return shape (N, horizon)
+   */
+  double[][] rollout(double[][] rows, int horizon, double[] prompt) {
+    int n = rows.length;
+    int l = config.lookback();
+    int s = config.segmentLength();
+    int steps = (horizon + s - 1) / s;
+    double[][] context = new double[n][];
+    for (int i = 0; i < n; i++) {
+      context[i] = rows[i].clone();
+    }
+    double[][] out = new double[n][horizon];
+    for (int step = 0; step < steps; step++) {
+      double[][] next = nextSegment(context, prompt); // (N, S) on the data's scale
+      for (int i = 0; i < n; i++) {
+        int from = step * s;
+        System.arraycopy(next[i], 0, out[i], from, Math.min(s, horizon - from));
+        // slide: drop the oldest segment, append the prediction
+        double[] c = new double[l];
+        System.arraycopy(context[i], s, c, 0, l - s);
+        System.arraycopy(next[i], 0, c, l - s, s);
+        context[i] = c;
+      }
+    }
+    return out;
+  }
+
+  /**
+   * One full pass: the segment after each context.
+   *
+   * @param contexts on the data's scale; shape (N, L), not modified
+   * @param prompt a related series placed before every context, or null
+   * @return shape (N, S), on the data's scale
+   */
+  double[][] nextSegment(double[][] contexts, double[] prompt) {
+    int n = contexts.length;
+    int s = config.segmentLength();
+    double[][] x = new double[n][];
+    for (int i = 0; i < n; i++) {
+      x[i] = contexts[i].clone();
+    }
+    RevIn revIn = RevIn.normalise(x);
+    float[] tokens = tokens(x, prompt);
+    int t = tokens.length / (n * s);
+    float[] last = new float[n * s];
+    try (NDScope scope = new NDScope();
+        DecoderState state = network.newState(n)) {
+      NDArray y = network.forward(network.manager(), tokens, n, 0, state); // (N, T, S)
+      float[] all = y.toFloatArray();
+      for (int i = 0; i < n; i++) {
+        System.arraycopy(all, (i * t + t - 1) * s, last, i * s, s);
+      }
+    }
+    double[][] out = new double[n][s];
+    for (int i = 0; i < n; i++) {
+      for (int k = 0; k < s; k++) {
+        out[i][k] = last[i * s + k];
+      }
+      revIn.denormalise(i, out[i]);
+    }
+    return out;
+  }
+
+  /** Row-major (N, P + L / S, S) tokens: the standardised prompt (if any), then each context. */
+  private float[] tokens(double[][] normalised, double[] prompt) {
+    int n = normalised.length;
+    int l = config.lookback();
+    double[] p = new double[0];
+    if (prompt != null) {
+      double[][] own = {prompt.clone()};
+      RevIn.normalise(own);
+      p = own[0];
+    }
+    int width = p.length + l;
+    float[] out = new float[n * width];
+    for (int i = 0; i < n; i++) {
+      for (int k = 0; k < p.length; k++) {
+        out[i * width + k] = (float) p[k];
+      }
+      for (int k = 0; k < l; k++) {
+        out[i * width + p.length + k] = (float) normalised[i][k];
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Opens a streaming session for one series: the decoder's KV cache over its segments, so that a
+   * newly completed segment costs one token of decoding.
+   *
+   * @param values at least the lookback's worth of the newest observations; the last L are used
+   * @return the session; the caller closes it
+   * @throws IllegalArgumentException when there are fewer than L values
+   */
+  public AutoTimesSession openSession(double[] values) {
+    return new AutoTimesSession(this, new double[][] {values});
+  }
+
+  /**
+   * Opens a streaming session for several series that complete their segments together, decoded
+   * as one batch.
+   *
+   * @param values per series at least the lookback's worth of the newest observations; shape
+   *     (rows, n), the last L of each used
+   * @return the session; the caller closes it
+   * @throws IllegalArgumentException when there is no series or one has fewer than L values
+   */
+  public AutoTimesSession openSession(double[][] values) {
+    return new AutoTimesSession(this, values);
+  }
+
+  @Override
+  public String toString() {
+    return "AutoTimes[L=" + lookback() + ", S=" + config.segmentLength() + ", llm=" + config.llm() + "]";
+  }
+}

@@ -1,0 +1,321 @@
+package dev.sibyl.models.autotimes;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import dev.sibyl.models.backbone.DecoderState;
+import dev.sibyl.models.timellm.RevIn;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.Deque;
+
+/**
+ * Incremental AutoTimes for one series: the decoder's KV cache over the segments seen so far, so
+ * that a newly completed segment costs one token of decoding instead of a full pass over the
+ * context (the paper's point that streaming is an LLM forecaster's natural home).
+ *
+ * <p>Standardisation: a full pass standardises each context by its own statistics, which would
+ * change every cached token whenever a segment arrives. A session therefore fixes the mean and
+ * standard deviation when it is (re)built from a window and standardises the segments appended
+ * afterwards with them; its forecasts equal a full recomputation over the same tokens with the
+ * same statistics ({@link #recomputed()}), which the tests check to 1e-4.
+ *
+ * <p>Bound and positions: the cache holds at most {@code stream.max.segments} segments (14 by
+ * default, twice the context of 7). Positions are absolute from the session's first segment, as
+ * RoPE and the timestamp texts see them in a full pass; appending the segment that would pass the
+ * bound rebuilds the session from the newest context (L points, the oldest segments evicted), so
+ * positions restart at 0 with fresh statistics, exactly as a new session would be. Why rebuild
+ * rather than drop single keys: a cached key carries its RoPE rotation and its attention to every
+ * earlier token, so an evicted token cannot be removed from the others' keys without
+ * recomputing them; one full pass every {@code max - L/S} segments keeps the amortised cost near
+ * one token. Nothing persists: after a restart the caller opens a new session from its window.
+ *
+ * <p>A session may hold several series that complete their segments together (sensors sampled
+ * on one clock): they share one batched cache and each append decodes one token per series in one
+ * pass. Not thread-safe (owned by its caller); {@link #close()} frees the cache.
+ */
+public final class AutoTimesSession implements AutoCloseable {
+
+  private final AutoTimes model;
+  private final AutoTimesConfig config;
+  private final AutoTimesNetwork network;
+  private final int rows;
+
+  /** Raw segments in the cache, oldest first; each shape (rows, S). */
+  private final Deque<double[][]> history = new ArrayDeque<>();
+
+  /** The KV cache of {@code history}, batch {@code rows}; null without the LLM. */
+  private DecoderState state;
+
+  private double[] mean; // (rows)
+  private double[] std; // (rows)
+
+  /** The standardised prediction of the segment after the newest one; row-major (rows, S). */
+  private float[] next;
+
+  private int rebuilds;
+
+  AutoTimesSession(AutoTimes model, double[][] values) {
+    this.model = model;
+    this.config = model.config();
+    this.network = model.network();
+    this.rows = values.length;
+    if (rows < 1) {
+      throw new IllegalArgumentException("an autotimes session needs at least one series");
+    }
+    int l = config.lookback();
+    double[][] window = new double[rows][];
+    for (int r = 0; r < rows; r++) {
+      if (values[r].length < l) {
+        throw new IllegalArgumentException(
+            "an autotimes session needs at least the lookback " + l + " values, got " + values[r].length);
+      }
+      window[r] = Arrays.copyOfRange(values[r], values[r].length - l, values[r].length);
+    }
+    rebuild(window);
+    rebuilds = 0;
+  }
+
+  /**
+   * Appends a newly completed segment of a one-series session; see {@link #append(double[][])}.
+   *
+   * @param segment the segment's observations, oldest first; shape (S)
+   */
+  public void append(double[] segment) {
+    append(new double[][] {segment});
+  }
+
+  /**
+   * Appends a newly completed segment of every series: one token of decoding per series, or a
+   * rebuild from the newest context when the cache is full.
+   *
+   * @param segments the segments' observations, oldest first; shape (rows, S)
+   * @throws IllegalArgumentException when the shape is not (rows, S)
+   * @throws IllegalStateException when the session is closed
+   */
+  public void append(double[][] segments) {
+    int s = config.segmentLength();
+    if (segments.length != rows) {
+      throw new IllegalArgumentException("the session holds " + rows + " series, got " + segments.length + " segments");
+    }
+    for (double[] segment : segments) {
+      if (segment.length != s) {
+        throw new IllegalArgumentException("a segment has " + s + " values, got " + segment.length);
+      }
+    }
+    if (next == null) {
+      throw new IllegalStateException("the autotimes session is closed");
+    }
+    if (history.size() >= config.streamMaxSegments()) {
+      // evict: the newest context, positions from 0 again
+      int keep = config.segments() - 1;
+      double[][] window = new double[rows][];
+      for (int r = 0; r < rows; r++) {
+        double[] w = new double[config.lookback()];
+        System.arraycopy(newestRow(r, keep * s), 0, w, 0, keep * s);
+        System.arraycopy(segments[r], 0, w, keep * s, s);
+        window[r] = w;
+      }
+      rebuild(window);
+      rebuilds++;
+      return;
+    }
+    int position = history.size();
+    double[][] copy = new double[rows][];
+    float[] tokens = new float[rows * s];
+    for (int r = 0; r < rows; r++) {
+      copy[r] = segments[r].clone();
+      for (int k = 0; k < s; k++) {
+        tokens[r * s + k] = (float) ((segments[r][k] - mean[r]) / std[r]);
+      }
+    }
+    history.addLast(copy);
+    next = decode(tokens, 1, position, state);
+  }
+
+  /**
+   * Forecasts a one-series session; see {@link #forecastAll(int)}.
+   *
+   * @param horizon steps, positive
+   * @return shape (horizon), on the data's scale
+   */
+  public double[] forecast(int horizon) {
+    if (rows != 1) {
+      throw new IllegalStateException("the session holds " + rows + " series: use forecastAll");
+    }
+    return forecastAll(horizon)[0];
+  }
+
+  /**
+   * Forecasts after the newest segment of every series: the cached next segment, then (beyond S
+   * steps) the reference rollout from the newest context with that segment appended.
+   *
+   * @param horizon steps, positive
+   * @return shape (rows, horizon), on the data's scale
+   */
+  public double[][] forecastAll(int horizon) {
+    if (horizon < 1) {
+      throw new IllegalArgumentException("horizon must be >= 1, got " + horizon);
+    }
+    if (next == null) {
+      throw new IllegalStateException("the autotimes session is closed");
+    }
+    int s = config.segmentLength();
+    int l = config.lookback();
+    double[][] first = destandardise(next);
+    double[][] out = new double[rows][];
+    if (horizon <= s) {
+      for (int r = 0; r < rows; r++) {
+        out[r] = Arrays.copyOf(first[r], horizon);
+      }
+      return out;
+    }
+    double[][] contexts = new double[rows][];
+    for (int r = 0; r < rows; r++) {
+      double[] context = new double[l];
+      System.arraycopy(newestRow(r, l - s), 0, context, 0, l - s);
+      System.arraycopy(first[r], 0, context, l - s, s);
+      contexts[r] = context;
+    }
+    double[][] rest = model.rollout(contexts, horizon - s, null);
+    for (int r = 0; r < rows; r++) {
+      out[r] = Arrays.copyOf(first[r], horizon);
+      System.arraycopy(rest[r], 0, out[r], s, horizon - s);
+    }
+    return out;
+  }
+
+  /**
+   * The next segment of a one-series session by full recomputation; see {@link #recomputedAll()}.
+   *
+   * @return shape (S), on the data's scale
+   */
+  public double[] recomputed() {
+    return recomputedAll()[0];
+  }
+
+  /**
+   * The next segment of every series by a full recomputation over the same tokens and statistics,
+   * with a fresh cache: what {@link #forecastAll} with horizon S must equal.
+   *
+   * @return shape (rows, S), on the data's scale
+   */
+  public double[][] recomputedAll() {
+    int s = config.segmentLength();
+    int t = history.size();
+    float[] tokens = new float[rows * t * s];
+    int j = 0;
+    for (double[][] h : history) {
+      for (int r = 0; r < rows; r++) {
+        for (int k = 0; k < s; k++) {
+          tokens[(r * t + j) * s + k] = (float) ((h[r][k] - mean[r]) / std[r]);
+        }
+      }
+      j++;
+    }
+    try (DecoderState fresh = network.newState(rows)) {
+      return destandardise(decode(tokens, t, 0, fresh));
+    }
+  }
+
+  /** Series in the session. */
+  public int rows() {
+    return rows;
+  }
+
+  /** Segments in the cache (the next token's position). */
+  public int segments() {
+    return history.size();
+  }
+
+  /** How many times the bound forced a rebuild. */
+  public int rebuilds() {
+    return rebuilds;
+  }
+
+  /** The newest {@code count} raw values of series {@code r}; shape (count). */
+  private double[] newestRow(int r, int count) {
+    int s = config.segmentLength();
+    double[] all = new double[history.size() * s];
+    int i = 0;
+    for (double[][] h : history) {
+      System.arraycopy(h[r], 0, all, i++ * s, s);
+    }
+    return Arrays.copyOfRange(all, all.length - count, all.length);
+  }
+
+  private void rebuild(double[][] window) {
+    int s = config.segmentLength();
+    int l = config.lookback();
+    int t = l / s;
+    closeState();
+    history.clear();
+    double[][] x = new double[rows][];
+    for (int r = 0; r < rows; r++) {
+      x[r] = window[r].clone();
+    }
+    RevIn revIn = RevIn.normalise(x);
+    mean = new double[rows];
+    std = new double[rows];
+    float[] tokens = new float[rows * l];
+    for (int r = 0; r < rows; r++) {
+      mean[r] = revIn.mean(r);
+      std[r] = revIn.std(r);
+      for (int k = 0; k < l; k++) {
+        tokens[r * l + k] = (float) x[r][k];
+      }
+    }
+    for (int j = 0; j < t; j++) {
+      double[][] seg = new double[rows][];
+      for (int r = 0; r < rows; r++) {
+        seg[r] = Arrays.copyOfRange(window[r], j * s, (j + 1) * s);
+      }
+      history.addLast(seg);
+    }
+    state = network.newState(rows);
+    next = decode(tokens, t, 0, state);
+  }
+
+  /**
+   * Runs {@code count} tokens per series from {@code position}.
+   *
+   * @param tokens standardised, row-major (rows, count, S)
+   * @return the last token's output per series, standardised; row-major (rows, S)
+   */
+  private float[] decode(float[] tokens, int count, int position, DecoderState cache) {
+    int s = config.segmentLength();
+    try (NDManager inputs = network.manager().newSubManager()) {
+      NDArray y = network.forward(inputs, tokens, rows, position, cache); // (rows, count, S)
+      float[] all = y.toFloatArray();
+      float[] last = new float[rows * s];
+      for (int r = 0; r < rows; r++) {
+        System.arraycopy(all, (r * count + count - 1) * s, last, r * s, s);
+      }
+      return last;
+    }
+  }
+
+  /** Row-major (rows, S) standardised values back on the data's scale. */
+  private double[][] destandardise(float[] z) {
+    int s = config.segmentLength();
+    double[][] y = new double[rows][s];
+    for (int r = 0; r < rows; r++) {
+      for (int k = 0; k < s; k++) {
+        y[r][k] = z[r * s + k] * std[r] + mean[r];
+      }
+    }
+    return y;
+  }
+
+  private void closeState() {
+    if (state != null) {
+      state.close();
+      state = null;
+    }
+  }
+
+  @Override
+  public void close() {
+    closeState();
+    next = null;
+  }
+}
