@@ -214,14 +214,11 @@ public final class AutoTimesFamily implements ModelFamily {
             loss = mse.getFloat();
           }
         }
-        if (!Double.isFinite(loss) || !finiteGradients(params)) {
-          // one bad batch must not poison Adam's moments and every parameter: drop its gradients
-          zeroGradients(params);
+        if (!adam.stepIfFinite(lr, loss)) {
           skipped++;
           listener.onBatch(epoch, b + 1, batches.length, loss);
           continue;
         }
-        adam.step(lr);
         lossSum += loss;
         listener.onBatch(epoch, b + 1, batches.length, loss);
       }
@@ -243,25 +240,6 @@ public final class AutoTimesFamily implements ModelFamily {
           "autotimes validation loss was never finite (diverged); lower the learning rate");
     }
     return new Fit(best, stopping, bestMae, epochsRun);
-  }
-
-  private static boolean finiteGradients(List<NDArray> params) {
-    for (NDArray p : params) {
-      for (float g : p.getGradient().toFloatArray()) {
-        if (!Float.isFinite(g)) {
-          return false;
-        }
-      }
-    }
-    return true;
-  }
-
-  private static void zeroGradients(List<NDArray> params) {
-    for (NDArray p : params) {
-      // a multiplication by 0 keeps NaN: overwrite
-      NDArray g = p.getGradient();
-      g.set(new float[(int) g.size()]);
-    }
   }
 
   /** MSE and MAE of the next segment over every stride-th validation window; no gradients. */

@@ -195,6 +195,7 @@ public final class TimeLlmFamily implements ModelFamily {
       int[][] batches = Batches.shuffled(count, options.batchSize(), shuffle);
       listener.onEpochStart(epoch, options.epochs(), batches.length);
       double lossSum = 0;
+      int stepped = 0;
       for (int b = 0; b < batches.length; b++) {
         int n = batches[b].length * c;
         double[][] x = new double[n][];
@@ -232,8 +233,11 @@ public final class TimeLlmFamily implements ModelFamily {
             loss = mse.getFloat();
           }
         }
-        adam.step(lr);
-        lossSum += loss;
+        // a batch whose loss or gradients are not finite is dropped rather than applied
+        if (adam.stepIfFinite(lr, loss)) {
+          lossSum += loss;
+          stepped++;
+        }
         listener.onBatch(epoch, b + 1, batches.length, loss);
       }
       // 2. Validate; keep the best checkpoint
@@ -243,7 +247,7 @@ public final class TimeLlmFamily implements ModelFamily {
         best = network.weights();
         bestMae = val[1];
       }
-      listener.onEpochEnd(epoch, lossSum / batches.length, val[0], improved);
+      listener.onEpochEnd(epoch, lossSum / Math.max(1, stepped), val[0], improved);
       if (stopping.shouldStop()) {
         listener.onEarlyStop(epoch, stopping.bestEpoch());
         break;

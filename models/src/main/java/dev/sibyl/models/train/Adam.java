@@ -41,6 +41,35 @@ public final class Adam {
   }
 
   /**
+   * One update as {@link #step}, unless the batch's loss or any gradient is not finite: then the
+   * gradients are zeroed and nothing else changes, so that one bad batch (a spike of a frozen LLM's
+   * activations, say) cannot poison the moments and, through them, every later step.
+   *
+   * @param learningRate this step's learning rate
+   * @param loss the batch's loss
+   * @return whether the update was made
+   */
+  public boolean stepIfFinite(double learningRate, double loss) {
+    boolean finite = Double.isFinite(loss);
+    try (NDScope scope = new NDScope()) {
+      for (int i = 0; finite && i < parameters.size(); i++) {
+        NDArray g = parameters.get(i).getGradient();
+        finite = !g.isNaN().logicalOr(g.isInfinite()).any().getBoolean();
+      }
+      if (!finite) {
+        for (NDArray p : parameters) {
+          // g - g and 0 * g keep a NaN: overwrite
+          NDArray g = p.getGradient();
+          g.set(new float[(int) g.size()]);
+        }
+        return false;
+      }
+    }
+    step(learningRate);
+    return true;
+  }
+
+  /**
    * One update with the gradients of the last backward pass, then zeroes them.
    *
    * @param learningRate this step's learning rate

@@ -2,9 +2,16 @@ package dev.sibyl.models.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.offset;
 
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
 class TrainLoopTest {
@@ -42,5 +49,34 @@ class TrainLoopTest {
     int[] all = Arrays.stream(b).flatMapToInt(Arrays::stream).sorted().toArray();
     assertThat(all).doesNotHaveDuplicates().hasSize(9);
     assertThat(Batches.shuffled(2, 32, new Random(1))).hasNumberOfRows(1);
+  }
+
+  @Test
+  void aStepWithANonFiniteGradientIsDroppedAndTheNextOneCounts() {
+    try (NDManager manager = NDManager.newBaseManager()) {
+      NDArray p = manager.create(new float[] {1f, 2f});
+      p.setRequiresGradient(true);
+      Adam adam = new Adam(manager, List.of(p));
+      // d/dp sum(sqrt(p - 1.5)) is NaN for the first element: the whole step must be dropped
+      double loss = backward(p, x -> x.sub(1.5f).sqrt().sum());
+      assertThat(adam.stepIfFinite(0.1, loss)).isFalse();
+      assertThat(p.toFloatArray()).containsExactly(1f, 2f);
+      assertThat(p.getGradient().toFloatArray()).containsExactly(0f, 0f);
+
+      loss = backward(p, x -> x.square().sum());
+      assertThat(adam.stepIfFinite(0.1, loss)).isTrue();
+      // Adam's first step moves each parameter by the learning rate against its gradient's sign
+      assertThat(p.toFloatArray()[0]).isCloseTo(0.9f, offset(1e-5f));
+      assertThat(p.toFloatArray()[1]).isCloseTo(1.9f, offset(1e-5f));
+      assertThat(adam.stepIfFinite(0.1, Double.NaN)).isFalse();
+    }
+  }
+
+  private static double backward(NDArray p, UnaryOperator<NDArray> f) {
+    try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+      NDArray loss = f.apply(p);
+      collector.backward(loss);
+      return loss.getFloat();
+    }
   }
 }
