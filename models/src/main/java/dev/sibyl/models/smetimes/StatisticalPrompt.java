@@ -12,7 +12,10 @@ import java.util.Locale;
  * and scale, and the prompt is what gives them back; and a segment's text then depends on the
  * segment alone, so the same segment seen from every window that contains it (about 7 windows per
  * segment in training, and again in validation every epoch) is embedded once. Values are written
- * with two decimals, which bounds the text at about 60 tokens of stories260K's vocabulary.
+ * with one decimal (a tenth of the data's standard deviation on standardised data): on ETTh1 that
+ * makes 9,752 distinct texts over the training split's 60k segments (56,031 with two decimals),
+ * and the rollout's predicted segments mostly fall on texts already embedded, so the LLM runs about
+ * 6 times less for a description that stays informative about level, scale and trend.
  *
  * <p>Departure: the time-range clause is not part of this text. The windows the families receive
  * carry no calendar, so the range can only be relative to the context (as AutoTimes' {@link
@@ -29,8 +32,8 @@ public final class StatisticalPrompt {
    * The text of a segment.
    *
    * @param segment the values, oldest first; at least one
-   * @return e.g. {@code mean of this time series is 0.25; standard deviation of this time series
-   *     is 1.12; changed by -0.50}
+   * @return e.g. {@code mean of this time series is 0.3; standard deviation of this time series
+   *     is 1.1; changed by -0.5}
    * @throws IllegalArgumentException when the segment is empty
    */
   public static String text(double[] segment) {
@@ -63,8 +66,8 @@ public final class StatisticalPrompt {
   }
 
   private static String number(double v) {
-    String s = String.format(Locale.ROOT, "%.2f", v);
-    // "-0.00" and "0.00" are one value: one text
-    return s.equals("-0.00") ? "0.00" : s;
+    String s = String.format(Locale.ROOT, "%.1f", v);
+    // "-0.0" and "0.0" are one value: one text
+    return s.equals("-0.0") ? "0.0" : s;
   }
 }

@@ -29,9 +29,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -75,30 +77,43 @@ class SmeTimesTest {
 
   @Test
   void promptStatisticsOfAKnownSegmentAndEmbeddingsComputedOncePerTextInBatches() {
-    // mean 2.5, population std sqrt(1.25) = 1.118, change 4 - 1 = 3
+    // mean 2.5, population std sqrt(1.25) = 1.118, change 4 - 1 = 3; one decimal
     assertEquals(
-        "mean of this time series is 2.50; standard deviation of this time series is 1.12; changed by 3.00",
+        "mean of this time series is 2.5; standard deviation of this time series is 1.1; changed by 3.0",
         StatisticalPrompt.text(new double[] {1, 2, 3, 4}));
     assertEquals(
-        "mean of this time series is -1.00; standard deviation of this time series is 0.00; changed by 0.00",
+        "mean of this time series is -1.0; standard deviation of this time series is 0.0; changed by 0.0",
         StatisticalPrompt.text(new double[] {-1, -1, -1}));
     // rounding that crosses zero from below writes one text
-    assertEquals(StatisticalPrompt.text(new double[] {0.001}), StatisticalPrompt.text(new double[] {-0.001}));
+    assertEquals(StatisticalPrompt.text(new double[] {0.01}), StatisticalPrompt.text(new double[] {-0.01}));
 
     SmeTimes model = model(small(TinyLm.file(TinyLm.CHECKPOINT)));
-    double[][] contexts = {series(L, 0), series(L, 1), series(L, 0)}; // the third repeats the first
+    Random r = new Random(11);
+    double[] noise = new double[L];
+    for (int i = 0; i < L; i++) {
+      noise[i] = r.nextGaussian() * (1 + i / 8.0);
+    }
+    double[][] contexts = {series(L, 0), noise, series(L, 0)}; // the third repeats the first
     model.predict(new double[][][] {contexts}, S);
-    // 4 segments per context, two distinct contexts: 8 texts through the LLM, whatever the batch
-    assertEquals(2 * L / S, model.promptsComputed());
+    // one LLM pass per distinct text, whatever the number of rows and repeats
+    Set<String> texts = new HashSet<>();
+    for (double[] segment : model.segments(contexts)) {
+      texts.add(StatisticalPrompt.text(segment));
+    }
+    assertTrue(texts.size() > L / S && texts.size() < 3 * L / S, "texts " + texts);
+    assertEquals(texts.size(), model.promptsComputed());
     model.predict(new double[][][] {{contexts[1]}}, S);
-    assertEquals(2 * L / S, model.promptsComputed());
-    // a rollout of 2 segments adds one predicted segment per row: one new text each
+    assertEquals(texts.size(), model.promptsComputed());
+    // a rollout of 2 segments adds the predicted segment of each row: new texts only where new
+    double[][] next = model.nextSegment(new double[][] {contexts[0], contexts[1]});
+    texts.add(StatisticalPrompt.text(next[0]));
+    texts.add(StatisticalPrompt.text(next[1]));
     model.predict(new double[][][] {{contexts[0], contexts[1]}}, 2 * S);
-    assertEquals(2 * L / S + 2, model.promptsComputed());
+    assertEquals(texts.size(), model.promptsComputed());
 
     // the batched (right-padded) embedding equals the text run alone: last hidden state, L2-normalised
     Decoder decoder = model.backbone().decoder();
-    double[] segment = Arrays.copyOfRange(contexts[1], S, 2 * S);
+    double[] segment = Arrays.copyOfRange(noise, S, 2 * S);
     int d = decoder.config().dim();
     float[] cached = model.network().prompts().embeddings(List.of(segment));
     int[] ids = model.backbone().tokenizer().encode(StatisticalPrompt.text(segment), true, false);
@@ -118,7 +133,7 @@ class SmeTimesTest {
     }
     // bounded: a cache of 3 holds 3
     PromptEmbeddings tiny = new PromptEmbeddings(decoder, model.backbone().tokenizer(), 3);
-    tiny.embeddings(model.segments(new double[][] {contexts[0]}));
+    tiny.embeddings(model.segments(new double[][] {noise}));
     assertEquals(3, tiny.size());
     assertEquals(L / S, tiny.computed());
   }
