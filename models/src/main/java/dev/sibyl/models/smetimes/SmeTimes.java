@@ -271,6 +271,16 @@ public final class SmeTimes implements WindowModel {
     return out;
   }
 
+  /**
+   * Opens a streaming session for one series: the decoder's KV cache over its segments.
+   *
+   * @param values at least the lookback's worth of the newest observations; the last L are used
+   * @return the session; the caller closes it
+   */
+  public SmeTimesSession openSession(double[] values) {
+    return new SmeTimesSession(this, values);
+  }
+
   @Override
   public String toString() {
     return "SMETimes[L=" + lookback() + ", S=" + config.segmentLength() + ", K=" + config.experts() + ", prompt="
