@@ -18,7 +18,8 @@ class ForecasterRegistryTest {
   @Test
   void listsTheFamilies() {
     assertThat(ForecasterRegistry.families())
-        .containsExactly("ar", "dlinear", "holt-winters", "s-mamba", "seasonal-naive", "time-llm");
+        .containsExactly(
+            "ar", "autotimes", "dlinear", "holt-winters", "s-mamba", "seasonal-naive", "smetimes", "time-llm");
   }
 
   @Test
@@ -48,6 +49,9 @@ class ForecasterRegistryTest {
     for (String family : ForecasterRegistry.families()) {
       if (family.equals("dlinear") || family.equals("time-llm")) {
         continue; // needs a trained artifact: TrainedForecastersTest, TimeLlmTest
+      }
+      if (family.equals("autotimes") || family.equals("smetimes")) {
+        continue; // needs a trained artifact: AutoTimesTest, SmeTimesTest
       }
       if (family.equals("s-mamba")) {
         continue; // multivariate, needs an artifact: SMambaTest
@@ -92,7 +96,7 @@ class ForecasterRegistryTest {
     assertThatThrownBy(() -> ForecasterRegistry.create("arima", Map.of()))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage(
-            "unknown forecaster family 'arima'; known families: [ar, dlinear, holt-winters, s-mamba, seasonal-naive, time-llm]");
+            "unknown forecaster family 'arima'; known families: [ar, autotimes, dlinear, holt-winters, s-mamba, seasonal-naive, smetimes, time-llm]");
   }
 
   @Test
