@@ -41,7 +41,7 @@ class TrainEvaluateCommandTest {
   void badOptionsAreOneLineUsageErrors() {
     assertThat(run("train", "--model", "arima", "--data", csv.toString(), "--lookback", "48",
         "--horizon", "12", "--out", dir.resolve("a").toString())).isEqualTo(2);
-    assertThat(err.toString()).contains("--model: unknown family 'arima'; trainable families: [ar, autotimes, dlinear, s-mamba, time-llm]");
+    assertThat(err.toString()).contains("--model: unknown family 'arima'; trainable families: [ar, autotimes, dlinear, s-mamba, smetimes, time-llm]");
     assertThat(err.toString().strip().lines()).hasSize(1);
 
     assertThat(run("train", "--model", "ar", "--data", csv.toString(), "--lookback", "0",

@@ -4,6 +4,7 @@ import dev.sibyl.models.autotimes.AutoTimesFamily;
 import dev.sibyl.models.controls.ArFamily;
 import dev.sibyl.models.controls.DlinearFamily;
 import dev.sibyl.models.smamba.SMambaFamily;
+import dev.sibyl.models.smetimes.SmeTimesFamily;
 import dev.sibyl.models.timellm.TimeLlmFamily;
 import java.util.Collections;
 import java.util.Objects;
@@ -28,6 +29,7 @@ public final class ModelRegistry {
     register(families, new SMambaFamily());
     register(families, new TimeLlmFamily());
     register(families, new AutoTimesFamily());
+    register(families, new SmeTimesFamily());
     FAMILIES = Collections.unmodifiableSortedMap(families);
   }
 

@@ -12,7 +12,7 @@ import ai.djl.nn.Activation;
  * <p>Departure: the reference's MLP may stack several hidden layers ({@code mlp_hidden_layers}) and
  * applies dropout; here at most one hidden layer and no dropout.
  */
-final class SegmentMlp {
+public final class SegmentMlp {
 
   private final NDArray w1; // (in, hidden) or (in, out) without a hidden layer
   private final NDArray b1; // (hidden) or (out)
@@ -27,7 +27,7 @@ final class SegmentMlp {
    * @param w2 shape (hidden, out), or null for a single linear layer
    * @param b2 shape (out), or null
    */
-  SegmentMlp(NDArray w1, NDArray b1, NDArray w2, NDArray b2) {
+  public SegmentMlp(NDArray w1, NDArray b1, NDArray w2, NDArray b2) {
     this.w1 = w1;
     this.b1 = b1;
     this.w2 = w2;
@@ -40,7 +40,7 @@ final class SegmentMlp {
    * @param x shape (N, T, in)
    * @return shape (N, T, out), in the manager of {@code x}'s operations
    */
-  NDArray forward(NDArray x) {
+  public NDArray forward(NDArray x) {
     NDArray h = x.matMul(w1).add(b1);
     if (w2 == null) {
       return h;

@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Thread-safe: the cache is concurrent, and a text computed twice by racing threads gives the
  * same vector.
  */
-final class TimestampEmbeddings {
+public final class TimestampEmbeddings {
 
   private final Decoder decoder;
   private final Tokenizer tokenizer;
@@ -29,7 +29,14 @@ final class TimestampEmbeddings {
   private final Map<String, float[]> cache = new ConcurrentHashMap<>();
   private final AtomicInteger computed = new AtomicInteger();
 
-  TimestampEmbeddings(Decoder decoder, Tokenizer tokenizer, int segmentLength) {
+  /**
+   * Creates an empty cache.
+   *
+   * @param decoder the frozen backbone (not owned)
+   * @param tokenizer its tokenizer
+   * @param segmentLength S, for the texts' ranges
+   */
+  public TimestampEmbeddings(Decoder decoder, Tokenizer tokenizer, int segmentLength) {
     this.decoder = decoder;
     this.tokenizer = tokenizer;
     this.segmentLength = segmentLength;
@@ -42,7 +49,7 @@ final class TimestampEmbeddings {
    * @param count how many segments
    * @return row-major (count, D)
    */
-  float[] embeddings(int first, int count) {
+  public float[] embeddings(int first, int count) {
     int d = decoder.config().dim();
     float[] out = new float[count * d];
     for (int j = 0; j < count; j++) {
@@ -53,7 +60,7 @@ final class TimestampEmbeddings {
   }
 
   /** How many texts went through the LLM so far (the rest were cache hits). */
-  int computed() {
+  public int computed() {
     return computed.get();
   }
 

@@ -19,7 +19,7 @@ class ForecasterRegistryTest {
   void listsTheFamilies() {
     assertThat(ForecasterRegistry.families())
         .containsExactly(
-            "ar", "autotimes", "dlinear", "holt-winters", "s-mamba", "seasonal-naive", "time-llm");
+            "ar", "autotimes", "dlinear", "holt-winters", "s-mamba", "seasonal-naive", "smetimes", "time-llm");
   }
 
   @Test
@@ -50,8 +50,8 @@ class ForecasterRegistryTest {
       if (family.equals("dlinear") || family.equals("time-llm")) {
         continue; // needs a trained artifact: TrainedForecastersTest, TimeLlmTest
       }
-      if (family.equals("autotimes")) {
-        continue; // needs a trained artifact: AutoTimesTest
+      if (family.equals("autotimes") || family.equals("smetimes")) {
+        continue; // needs a trained artifact: AutoTimesTest, SmeTimesTest
       }
       if (family.equals("s-mamba")) {
         continue; // multivariate, needs an artifact: SMambaTest
@@ -96,7 +96,7 @@ class ForecasterRegistryTest {
     assertThatThrownBy(() -> ForecasterRegistry.create("arima", Map.of()))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage(
-            "unknown forecaster family 'arima'; known families: [ar, autotimes, dlinear, holt-winters, s-mamba, seasonal-naive, time-llm]");
+            "unknown forecaster family 'arima'; known families: [ar, autotimes, dlinear, holt-winters, s-mamba, seasonal-naive, smetimes, time-llm]");
   }
 
   @Test

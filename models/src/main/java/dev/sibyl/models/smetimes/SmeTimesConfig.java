@@ -1,0 +1,178 @@
+package dev.sibyl.models.smetimes;
+
+import dev.sibyl.models.autotimes.AutoTimesConfig;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The hyperparameters of a SMETimes model: every AutoTimes key (the shared protocol: segment
+ * length, embedding MLP, LLM layers, timestamp texts, strides, the pinned backbone), plus the keys
+ * of SMETimes' own parts. The three ablations are {@code prompt=false}, {@code fusion=fixed} and
+ * {@code experts=1}.
+ *
+ * @param base the AutoTimes part
+ * @param prompt whether the statistical prompt embeddings are fused into the tokens
+ * @param learnedFusion whether the fusion weight alpha is learned ({@code fusion=learned}) or
+ *     fixed at 1/2 ({@code fusion=fixed})
+ * @param experts K, the linear experts after the backbone (the base predictor comes on top)
+ * @param balanceWeight the weight of the load-balancing loss, 0 turns it off
+ * @param promptCache the most prompt embeddings held in memory
+ */
+public record SmeTimesConfig(
+    AutoTimesConfig base,
+    boolean prompt,
+    boolean learnedFusion,
+    int experts,
+    double balanceWeight,
+    int promptCache) {
+
+  /** Key: {@code true} to fuse the statistical prompt, {@code false} for the ablation. */
+  public static final String PROMPT = "prompt";
+  /** Key: {@code learned} alpha or {@code fixed} at 1/2 (the ablation). */
+  public static final String FUSION = "fusion";
+  /** Key: K, the number of linear experts. */
+  public static final String EXPERTS = "experts";
+  /** Key: the weight of the load-balancing loss. */
+  public static final String BALANCE_WEIGHT = "balance.weight";
+  /** Key: the most prompt embeddings cached. */
+  public static final String PROMPT_CACHE = "prompt.cache";
+
+  /** The fusion mode with a learned alpha. */
+  public static final String LEARNED = "learned";
+  /** The fusion mode with alpha fixed at 1/2. */
+  public static final String FIXED = "fixed";
+
+  /** Every key with its default, in documentation order: AutoTimes' keys, then SMETimes' own. */
+  public static final Map<String, String> DEFAULTS = defaults();
+
+  private static Map<String, String> defaults() {
+    Map<String, String> d = new LinkedHashMap<>(AutoTimesConfig.DEFAULTS);
+    d.put(PROMPT, "true");
+    d.put(FUSION, LEARNED);
+    d.put(EXPERTS, "4");
+    d.put(BALANCE_WEIGHT, "0.01");
+    // a training split of ETTh1 holds about 60k distinct segments per pass, its validation 24k
+    d.put(PROMPT_CACHE, "131072");
+    return Collections.unmodifiableMap(d);
+  }
+
+  /**
+   * Parses a hyperparameter map; absent keys take their defaults.
+   *
+   * @param hp the map; not null
+   * @param lookback L, a multiple of the segment length
+   * @param horizon H the model is trained with
+   * @return the configuration
+   * @throws IllegalArgumentException naming the key, on an unknown key or a bad value
+   */
+  public static SmeTimesConfig parse(Map<String, String> hp, int lookback, int horizon) {
+    Map<String, String> base = new LinkedHashMap<>();
+    for (Map.Entry<String, String> e : hp.entrySet()) {
+      if (!DEFAULTS.containsKey(e.getKey())) {
+        throw new IllegalArgumentException(
+            "unknown smetimes hyperparameter '" + e.getKey() + "'; known: " + DEFAULTS.keySet());
+      }
+      if (AutoTimesConfig.DEFAULTS.containsKey(e.getKey())) {
+        base.put(e.getKey(), e.getValue());
+      }
+    }
+    AutoTimesConfig autoTimes;
+    try {
+      autoTimes = AutoTimesConfig.parse(base, lookback, horizon);
+    } catch (IllegalArgumentException e) {
+      // the same keys and rules; the family the user asked for is named
+      throw new IllegalArgumentException(e.getMessage().replace("autotimes", "smetimes"), e);
+    }
+    String prompt = word(hp, PROMPT);
+    if (!prompt.equals("true") && !prompt.equals("false")) {
+      throw new IllegalArgumentException(
+          "smetimes hyperparameter '" + PROMPT + "' must be true or false, got '" + prompt + "'");
+    }
+    String fusion = word(hp, FUSION);
+    if (!fusion.equals(LEARNED) && !fusion.equals(FIXED)) {
+      throw new IllegalArgumentException(
+          "smetimes hyperparameter '" + FUSION + "' must be learned or fixed, got '" + fusion + "'");
+    }
+    String rawWeight = hp.getOrDefault(BALANCE_WEIGHT, DEFAULTS.get(BALANCE_WEIGHT));
+    double weight;
+    try {
+      weight = Double.parseDouble(rawWeight.trim());
+    } catch (NumberFormatException e) {
+      weight = Double.NaN;
+    }
+    if (!(weight >= 0) || Double.isInfinite(weight)) {
+      throw new IllegalArgumentException(
+          "smetimes hyperparameter '" + BALANCE_WEIGHT + "' must be a number >= 0, got '" + rawWeight + "'");
+    }
+    return new SmeTimesConfig(
+        autoTimes,
+        prompt.equals("true"),
+        fusion.equals(LEARNED),
+        integer(hp, EXPERTS, 1),
+        weight,
+        integer(hp, PROMPT_CACHE, 1));
+  }
+
+  private static String word(Map<String, String> hp, String key) {
+    return hp.getOrDefault(key, DEFAULTS.get(key)).trim().toLowerCase(Locale.ROOT);
+  }
+
+  private static int integer(Map<String, String> hp, String key, int min) {
+    String raw = hp.getOrDefault(key, DEFAULTS.get(key));
+    try {
+      int v = Integer.parseInt(raw.trim());
+      if (v >= min) {
+        return v;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new IllegalArgumentException(
+        "smetimes hyperparameter '" + key + "' must be an integer >= " + min + ", got '" + raw + "'");
+  }
+
+  /** L, the context. */
+  public int lookback() {
+    return base.lookback();
+  }
+
+  /** H the artifact was trained with. */
+  public int horizon() {
+    return base.horizon();
+  }
+
+  /** S, points per segment token. */
+  public int segmentLength() {
+    return base.segmentLength();
+  }
+
+  /** Segments in the context (7 at L = 672). */
+  public int segments() {
+    return base.segments();
+  }
+
+  /**
+   * A copy with other values for some keys.
+   *
+   * @param changes keys and values; not null
+   * @return the new configuration
+   */
+  public SmeTimesConfig with(Map<String, String> changes) {
+    Map<String, String> m = new LinkedHashMap<>(toMap());
+    m.putAll(changes);
+    return parse(m, lookback(), horizon());
+  }
+
+  /** Every key with its value, in documentation order, for the manifest. */
+  public Map<String, String> toMap() {
+    Map<String, String> m = new LinkedHashMap<>(base.toMap());
+    m.put(PROMPT, "" + prompt);
+    m.put(FUSION, learnedFusion ? LEARNED : FIXED);
+    m.put(EXPERTS, "" + experts);
+    m.put(BALANCE_WEIGHT, "" + balanceWeight);
+    m.put(PROMPT_CACHE, "" + promptCache);
+    return Collections.unmodifiableMap(m);
+  }
+}

@@ -1,0 +1,327 @@
+package dev.sibyl.models.smetimes;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import dev.sibyl.models.api.ModelFamily;
+import dev.sibyl.models.api.TrainingData;
+import dev.sibyl.models.api.TrainingListener;
+import dev.sibyl.models.api.TrainingOptions;
+import dev.sibyl.models.api.TrainingResult;
+import dev.sibyl.models.api.WindowModel;
+import dev.sibyl.models.artifact.Weights;
+import dev.sibyl.models.autotimes.AutoTimesConfig;
+import dev.sibyl.models.autotimes.TimestampEmbeddings;
+import dev.sibyl.models.backbone.DecoderState;
+import dev.sibyl.models.backbone.PinnedBackbone;
+import dev.sibyl.models.timellm.RevIn;
+import dev.sibyl.models.train.Adam;
+import dev.sibyl.models.train.Batches;
+import dev.sibyl.models.train.EarlyStopping;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * Trains, saves and loads {@link SmeTimes} (see its comment for the paper).
+ *
+ * <p>Training is AutoTimes' (same windows, strides, schedule and early stopping, so the two compare
+ * in one harness): every position of a window of L + S points predicts the segment after it, the
+ * loss is the MSE over all positions on the data's scale, plus {@code balance.weight} times the
+ * mixture's load-balancing loss. A batch whose loss or gradients are not finite is skipped (its
+ * gradients are dropped, Adam's moments kept), so that one bad batch cannot poison every parameter.
+ * The prompt of every segment a batch holds is embedded by the LLM the first time it is seen and
+ * cached: the first epoch pays for the training split's prompts, later epochs read them.
+ */
+public final class SmeTimesFamily implements ModelFamily {
+
+  /** The weight file inside an artifact. */
+  public static final String WEIGHTS_FILE = "smetimes.ndlist";
+
+  /** Creates the family (stateless). */
+  public SmeTimesFamily() {}
+
+  @Override
+  public String name() {
+    return SmeTimes.FAMILY;
+  }
+
+  @Override
+  public Map<String, String> defaultHyperparameters() {
+    return SmeTimesConfig.DEFAULTS;
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * @throws IllegalArgumentException also when the backbone cannot be loaded
+   */
+  @Override
+  public SmeTimes create(Map<String, String> hyperparameters, int lookback, int horizon, long seed) {
+    SmeTimesConfig config = SmeTimesConfig.parse(hyperparameters, lookback, horizon);
+    PinnedBackbone backbone = open(config);
+    return model(config, "1", backbone, SmeTimesNetwork.initial(config, backbone.decoder(), seed));
+  }
+
+  private static SmeTimes model(
+      SmeTimesConfig config, String version, PinnedBackbone backbone, Map<String, Weights.Tensor> weights) {
+    return model(config, version, backbone, weights,
+        new PromptEmbeddings(backbone.decoder(), backbone.tokenizer(), config.promptCache()));
+  }
+
+  /** A model over the given prompt cache: the best checkpoint keeps what training computed. */
+  private static SmeTimes model(
+      SmeTimesConfig config, String version, PinnedBackbone backbone, Map<String, Weights.Tensor> weights,
+      PromptEmbeddings prompts) {
+    TimestampEmbeddings timestamps =
+        new TimestampEmbeddings(backbone.decoder(), backbone.tokenizer(), config.segmentLength());
+    SmeTimesNetwork network = new SmeTimesNetwork(config, backbone.decoder(), timestamps, prompts, weights);
+    return new SmeTimes(config, version, backbone, network);
+  }
+
+  private static PinnedBackbone open(SmeTimesConfig config) {
+    AutoTimesConfig b = config.base();
+    try {
+      return PinnedBackbone.open(
+          SmeTimes.FAMILY, b.backbone(), b.backboneSha256(), b.tokenizer(), AutoTimesConfig.TOKENIZER, device());
+    } catch (IOException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
+  }
+
+  private static Device device() {
+    return Engine.getInstance().defaultDevice();
+  }
+
+  @Override
+  public TrainingResult train(TrainingData data, TrainingOptions options, TrainingListener listener) {
+    long start = System.nanoTime();
+    // 1. The configuration with the backbone pinned by digest
+    SmeTimesConfig config = SmeTimesConfig.parse(options.hyperparameters(), data.lookback(), data.horizon());
+    if (data.horizon() < config.segmentLength()) {
+      throw new IllegalArgumentException(
+          "smetimes trains on windows of one segment more than the context: the horizon must be >= "
+              + config.segmentLength() + ", got " + data.horizon());
+    }
+    if (options.backbone() == null) {
+      throw new IllegalArgumentException(
+          "smetimes needs a backbone checkpoint (--backbone <llama2.c file or Hugging Face directory>)");
+    }
+    Map<String, String> pinned = new LinkedHashMap<>();
+    pinned.put(AutoTimesConfig.BACKBONE, options.backbone().toString());
+    try {
+      pinned.put(AutoTimesConfig.BACKBONE_SHA256, PinnedBackbone.sha256(options.backbone()));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read backbone " + options.backbone(), e);
+    }
+    config = config.with(pinned);
+    PinnedBackbone backbone = open(config);
+    SmeTimes model = null;
+    try {
+      model = model(config, "1", backbone, SmeTimesNetwork.initial(config, backbone.decoder(), options.seed()));
+      Fit fit = fit(model, data, options, listener);
+      SmeTimes best = model(config, "1", backbone, fit.best, model.network().prompts());
+      Map<String, Double> metrics = new LinkedHashMap<>();
+      metrics.put("mse", fit.stopping.best());
+      metrics.put("mae", fit.bestMae);
+      metrics.put("alpha", best.alpha());
+      metrics.put("prompt_seconds", best.promptSeconds());
+      metrics.put("prompts_computed", (double) best.promptsComputed());
+      return new TrainingResult(
+          best, metrics, fit.stopping.bestEpoch(), fit.epochsRun, (System.nanoTime() - start) / 1e9);
+    } catch (RuntimeException e) {
+      backbone.close();
+      throw e;
+    } finally {
+      if (model != null) {
+        model.network().close();
+      }
+    }
+  }
+
+  private record Fit(Map<String, Weights.Tensor> best, EarlyStopping stopping, double bestMae, int epochsRun) {}
+
+  private static Fit fit(SmeTimes model, TrainingData data, TrainingOptions options, TrainingListener listener) {
+    SmeTimesConfig config = model.config();
+    int l = data.lookback();
+    int s = config.segmentLength();
+    int c = data.channels();
+    SmeTimesNetwork network = model.network();
+    List<NDArray> params = network.parameters();
+    for (NDArray p : params) {
+      p.setRequiresGradient(true);
+    }
+    Adam adam = new Adam(network.manager(), params);
+    Random shuffle = new Random(options.seed() + 1);
+    EarlyStopping stopping = new EarlyStopping(options.patience());
+    Map<String, Weights.Tensor> best = null;
+    double bestMae = Double.NaN;
+    int epochsRun = 0;
+    int stride = config.base().trainStride();
+    int windows = data.train().length - l - s + 1;
+    int t = config.segments();
+    float balanceWeight = (float) config.balanceWeight();
+    for (int epoch = 1; epoch <= options.epochs(); epoch++) {
+      epochsRun = epoch;
+      double lr = EarlyStopping.type1(options.learningRate(), epoch);
+      // 1. This epoch's windows: every stride-th from a random offset, shuffled into batches
+      int offset = shuffle.nextInt(stride);
+      int count = (windows - offset + stride - 1) / stride;
+      int[][] batches = Batches.shuffled(count, options.batchSize(), shuffle);
+      listener.onEpochStart(epoch, options.epochs(), batches.length);
+      double lossSum = 0;
+      int used = 0;
+      for (int b = 0; b < batches.length; b++) {
+        int n = batches[b].length * c;
+        double[][] x = new double[n][];
+        float[] y = new float[n * l]; // (N, T, S): the segment after each position
+        for (int i = 0; i < batches[b].length; i++) {
+          int from = offset + batches[b][i] * stride;
+          for (int ch = 0; ch < c; ch++) {
+            x[i * c + ch] = column(data.train(), ch, from, l);
+            double[] target = column(data.train(), ch, from + s, l);
+            for (int k = 0; k < l; k++) {
+              y[(i * c + ch) * l + k] = (float) target[k];
+            }
+          }
+        }
+        // the prompts are of the raw segments, before the per-context standardisation
+        float[] prompts = config.prompt() ? network.prompts().embeddings(model.segments(x)) : null;
+        RevIn revIn = RevIn.normalise(x);
+        float[] tokens = new float[n * l];
+        float[] mean = new float[n];
+        float[] std = new float[n];
+        for (int r = 0; r < n; r++) {
+          mean[r] = (float) revIn.mean(r);
+          std[r] = (float) revIn.std(r);
+          for (int k = 0; k < l; k++) {
+            tokens[r * l + k] = (float) x[r][k];
+          }
+        }
+        double loss;
+        try (NDScope scope = new NDScope();
+            DecoderState state = network.newState(n)) {
+          var m = network.manager();
+          NDArray target = m.create(y, new Shape(n, t, s));
+          NDArray mu = m.create(mean, new Shape(n, 1, 1));
+          NDArray sigma = m.create(std, new Shape(n, 1, 1));
+          try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+            SmeTimesNetwork.Output out = network.forward(m, tokens, prompts, n, 0, state);
+            NDArray mse = out.prediction().mul(sigma).add(mu).sub(target).square().mean();
+            NDArray total = balanceWeight > 0 ? mse.add(out.balance().mul(balanceWeight)) : mse;
+            collector.backward(total);
+            loss = mse.getFloat();
+          }
+        }
+        if (!adam.stepIfFinite(lr, loss)) {
+          // one bad batch must not poison Adam's moments and every parameter: dropped
+          listener.onBatch(epoch, b + 1, batches.length, loss);
+          continue;
+        }
+        lossSum += loss;
+        used++;
+        listener.onBatch(epoch, b + 1, batches.length, loss);
+      }
+      // 2. Validate; keep the best checkpoint
+      double[] val = validate(model, data, config.base().validationStride());
+      boolean improved = stopping.update(epoch, val[0]);
+      if (improved) {
+        best = network.weights();
+        bestMae = val[1];
+      }
+      listener.onEpochEnd(epoch, lossSum / Math.max(1, used), val[0], improved);
+      if (stopping.shouldStop()) {
+        listener.onEarlyStop(epoch, stopping.bestEpoch());
+        break;
+      }
+    }
+    if (best == null) {
+      throw new IllegalStateException(
+          "smetimes validation loss was never finite (diverged); lower the learning rate");
+    }
+    return new Fit(best, stopping, bestMae, epochsRun);
+  }
+
+  /** MSE and MAE of the next segment over every stride-th validation window; no gradients. */
+  private static double[] validate(SmeTimes model, TrainingData data, int stride) {
+    int l = data.lookback();
+    int s = model.config().segmentLength();
+    int c = data.channels();
+    int windows = data.validation().length - l - s + 1;
+    int perChunk = Math.max(1, SmeTimes.PREDICT_ROWS / c);
+    double sq = 0;
+    double abs = 0;
+    long n = 0;
+    int[] starts = new int[(windows + stride - 1) / stride];
+    for (int i = 0; i < starts.length; i++) {
+      starts[i] = i * stride;
+    }
+    for (int first = 0; first < starts.length; first += perChunk) {
+      int count = Math.min(perChunk, starts.length - first);
+      double[][] x = new double[count * c][];
+      for (int i = 0; i < count; i++) {
+        for (int ch = 0; ch < c; ch++) {
+          x[i * c + ch] = column(data.validation(), ch, starts[first + i], l);
+        }
+      }
+      double[][] y = model.nextSegment(x);
+      for (int i = 0; i < count; i++) {
+        for (int ch = 0; ch < c; ch++) {
+          double[] target = column(data.validation(), ch, starts[first + i] + l, s);
+          for (int k = 0; k < s; k++) {
+            double e = y[i * c + ch][k] - target[k];
+            sq += e * e;
+            abs += Math.abs(e);
+          }
+          n += s;
+        }
+      }
+    }
+    return new double[] {sq / n, abs / n};
+  }
+
+  private static double[] column(double[][] rows, int channel, int from, int length) {
+    double[] out = new double[length];
+    for (int k = 0; k < length; k++) {
+      out[k] = rows[from + k][channel];
+    }
+    return out;
+  }
+
+  @Override
+  public void saveWeights(WindowModel model, Path directory) throws IOException {
+    if (!(model instanceof SmeTimes a)) {
+      throw new IllegalArgumentException("not a smetimes model: " + model.family());
+    }
+    Weights.write(directory.resolve(WEIGHTS_FILE), a.weights());
+  }
+
+  @Override
+  public SmeTimes loadWeights(
+      Map<String, String> hyperparameters, int lookback, int horizon, String version, Path directory)
+      throws IOException {
+    SmeTimesConfig config = SmeTimesConfig.parse(hyperparameters, lookback, horizon);
+    Path file = directory.resolve(WEIGHTS_FILE);
+    Map<String, Weights.Tensor> t = Weights.read(file);
+    AutoTimesConfig b = config.base();
+    PinnedBackbone backbone =
+        PinnedBackbone.open(SmeTimes.FAMILY, b.backbone(), b.backboneSha256(), b.tokenizer(), AutoTimesConfig.TOKENIZER, device());
+    try {
+      Map<String, Weights.Tensor> weights = new LinkedHashMap<>();
+      for (Map.Entry<String, long[]> e : SmeTimesNetwork.shapes(config, backbone.decoder()).entrySet()) {
+        weights.put(e.getKey(), new Weights.Tensor(Weights.require(file, t, e.getKey(), e.getValue()), e.getValue()));
+      }
+      return model(config, version, backbone, weights);
+    } catch (IOException | RuntimeException e) {
+      backbone.close();
+      throw e;
+    }
+  }
+}
