@@ -95,7 +95,7 @@ class ArtifactsTest {
         .isInstanceOf(ArtifactException.class)
         .hasMessage(
             dir.resolve("manifest.json")
-                + ": family 'time-llm-9000' is not registered (registered: [ar, autotimes, dlinear, s-mamba, time-llm])");
+                + ": family 'time-llm-9000' is not registered (registered: [ar, autotimes, dlinear, s-mamba, smetimes, time-llm])");
   }
 
   @Test
