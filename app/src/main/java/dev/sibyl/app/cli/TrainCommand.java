@@ -42,7 +42,7 @@ public final class TrainCommand implements Callable<Integer> {
 
   @Spec private CommandSpec spec;
 
-  @Option(names = "--model", required = true, paramLabel = "FAMILY", description = "Model family to train (dlinear, ar, time-llm).")
+  @Option(names = "--model", required = true, paramLabel = "FAMILY", description = "Model family to train: a forecaster (dlinear, ar, s-mamba, time-llm, autotimes, smetimes) or a prognostic (arphmm, cnn-rul).")
   private String model;
 
   @Option(names = "--data", required = true, paramLabel = "CSV", description = "Training data: header, optional date column, numeric channels.")
