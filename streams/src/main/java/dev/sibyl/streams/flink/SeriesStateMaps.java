@@ -20,7 +20,8 @@ import org.apache.flink.api.common.typeinfo.Types;
  * blocks by {@code channel + separator + block}, and the latest forecast. Why not one value per
  * series: with RocksDB and incremental checkpoints every write is kept until compaction, and a window
  * written whole would cost kilobytes per observation; here an observation rewrites one small
- * record, as in the Kafka Streams store.
+ * record, as in the Kafka Streams store. A fourth map keeps the newest point of series whose window
+ * an event-time timer freed ({@link #free}).
  */
 final class SeriesStateMaps {
 
