@@ -5,6 +5,7 @@ import dev.sibyl.streams.core.SeriesId;
 import dev.sibyl.streams.core.SeriesState;
 import dev.sibyl.streams.core.SeriesStateCodec;
 import dev.sibyl.streams.core.SeriesStateCodec.Meta;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import org.apache.flink.api.common.functions.RuntimeContext;
 import org.apache.flink.api.common.state.MapState;
@@ -19,25 +20,34 @@ import org.apache.flink.api.common.typeinfo.Types;
  * blocks by {@code channel + separator + block}, and the latest forecast. Why not one value per
  * series: with RocksDB and incremental checkpoints every write is kept until compaction, and a window
  * written whole would cost kilobytes per observation; here an observation rewrites one small
- * record, as in the Kafka Streams store.
+ * record, as in the Kafka Streams store. A fourth map keeps the newest point of series whose window
+ * an event-time timer freed ({@link #free}).
  */
 final class SeriesStateMaps {
 
   private final MapState<String, byte[]> metas;
   private final MapState<String, byte[]> blocks;
   private final MapState<String, byte[]> forecasts;
+  private final MapState<String, byte[]> quiet;
   private final int capacity;
 
   /**
    * @param metas meta records (with the current block) by channel
    * @param blocks full point blocks by channel and block number
    * @param forecasts forecast records by channel
+   * @param quiet the newest point of each freed series (see {@link #free}), by channel
    * @param capacity the window length
    */
-  SeriesStateMaps(MapState<String, byte[]> metas, MapState<String, byte[]> blocks, MapState<String, byte[]> forecasts, int capacity) {
+  SeriesStateMaps(
+      MapState<String, byte[]> metas,
+      MapState<String, byte[]> blocks,
+      MapState<String, byte[]> forecasts,
+      MapState<String, byte[]> quiet,
+      int capacity) {
     this.metas = metas;
     this.blocks = blocks;
     this.forecasts = forecasts;
+    this.quiet = quiet;
     this.capacity = capacity;
   }
 
@@ -54,6 +64,7 @@ final class SeriesStateMaps {
         context.getMapState(descriptor(prefix + "-meta", ttlMillis)),
         context.getMapState(descriptor(prefix + "-points", ttlMillis)),
         context.getMapState(descriptor(prefix + "-forecast", ttlMillis)),
+        context.getMapState(descriptor(prefix + "-quiet", ttlMillis)),
         capacity);
   }
 
@@ -81,6 +92,15 @@ final class SeriesStateMaps {
     SeriesState state = new SeriesState(capacity);
     byte[] metaBytes = metas.get(channel);
     if (metaBytes == null) {
+      byte[] newest = quiet.get(channel);
+      if (newest != null) {
+        // A freed series: its newest point alone, which is all the core reads of a window before a
+        // long gap (order, duplicates, the gap itself).
+        ByteBuffer b = ByteBuffer.wrap(newest);
+        state.append(b.getLong(), b.getDouble());
+        state.setStepMillis(b.getLong());
+        state.setPointsSinceForecast(0);
+      }
       return state;
     }
     Meta meta = SeriesStateCodec.decodeMeta(metaBytes);
@@ -131,6 +151,11 @@ final class SeriesStateMaps {
     Meta meta = Meta.of(state);
     byte[] metaBytes = SeriesStateCodec.encodeMetaWithBlock(state, meta);
     metas.put(channel, metaBytes);
+    if (state.appended() <= 2) {
+      // A window begun after a free (after the gap, or the kept point and one that came late
+      // behind the watermark): what was left of the freed one is superseded.
+      quiet.remove(channel);
+    }
     if (SeriesStateCodec.blockCompletedBy(meta)) {
       blocks.put(blockKey(channel, meta.block(state.appended() - 1)), SeriesStateCodec.currentBlock(metaBytes));
     }
@@ -142,10 +167,36 @@ final class SeriesStateMaps {
     }
   }
 
+  /** The channels of the current unit that hold a window. */
+  Iterable<String> channels() throws Exception {
+    return metas.keys();
+  }
+
+  /**
+   * Frees the window of a series that has gone quiet longer than the gap that resets it: its points
+   * and forecast go, and only its newest point is kept (24 bytes), so that the next point is judged
+   * by the core as it would have been against the whole window: late, duplicate, or after the gap,
+   * which resets the window in any case.
+   *
+   * @param channel the channel
+   * @param state its state, with at least one point
+   */
+  void free(String channel, SeriesState state) throws Exception {
+    Meta meta = Meta.of(state);
+    for (int block = 0; block < meta.blocks(); block++) {
+      blocks.remove(blockKey(channel, block));
+    }
+    metas.remove(channel);
+    forecasts.remove(channel);
+    quiet.put(
+        channel, ByteBuffer.allocate(24).putLong(state.lastTimestamp()).putDouble(state.lastValue()).putLong(state.stepMillis()).array());
+  }
+
   /** Forgets every series of the current unit. */
   void clear() {
     metas.clear();
     blocks.clear();
     forecasts.clear();
+    quiet.clear();
   }
 }

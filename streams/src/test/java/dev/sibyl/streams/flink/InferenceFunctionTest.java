@@ -1,19 +1,27 @@
 package dev.sibyl.streams.flink;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.sibyl.models.api.SeriesWindow;
+import dev.sibyl.models.api.WindowModel;
 import dev.sibyl.models.artifact.Artifacts;
 import dev.sibyl.models.artifact.Manifest;
 import dev.sibyl.models.controls.Dlinear;
 import dev.sibyl.models.controls.DlinearFamily;
 import dev.sibyl.streams.PipelineConfig;
 import dev.sibyl.streams.core.ForecastRequest;
+import dev.sibyl.streams.core.PooledForecaster;
+import dev.sibyl.workers.BatchingConfig;
+import dev.sibyl.workers.InProcessClient;
+import dev.sibyl.workers.InferenceClient;
+import dev.sibyl.workers.ModelHost;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.functions.DefaultOpenContext;
 import org.apache.flink.streaming.api.functions.async.CollectionSupplier;
@@ -24,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The inference function with a real DLinear artifact (seeded weights, DJL on the CPU): the
- * in-process worker pool gives the local model's numbers; an unreachable remote pool and the
+ * in-process worker pool gives the local model's numbers, one request of all the windows of a
+ * forecast; an unreachable remote pool and the
  * operator's timeout both fall back to the local model, marked degraded; observations pass as they are.
  */
 class InferenceFunctionTest {
@@ -121,6 +130,61 @@ class InferenceFunctionTest {
     assertThat(answered.mean()).hasSize(HORIZON).containsExactly(expected.mean());
     assertThat(answered.lower()).containsExactly(expected.lower());
     assertThat(answered.upper()).containsExactly(expected.upper());
+  }
+
+  /** Counts the requests and windows an in-process pool is sent. */
+  private static final List<Integer> REQUESTS = new CopyOnWriteArrayList<>();
+
+  private static InferenceClient countingPool(InferenceSettings settings, String name, WindowModel served) {
+    ModelHost host = ModelHost.of(Map.of(name, served), BatchingConfig.DEFAULTS);
+    InProcessClient client = new InProcessClient(host);
+    return new InferenceClient() {
+      @Override
+      public CompletableFuture<double[][][]> predict(String model, double[][][] windows, int horizon) {
+        REQUESTS.add(windows.length);
+        return client.predict(model, windows, horizon);
+      }
+
+      @Override
+      public void close() {
+        client.close();
+        host.close();
+      }
+    };
+  }
+
+  @Test
+  void eachForecastIsOnePoolRequestOfAllItsWindowsAndEqualsTheLocalModel() throws Exception {
+    REQUESTS.clear();
+    SeriesEvent event = dueEvent();
+    InferenceFunction function =
+        new InferenceFunction(model, new InferenceSettings(InferenceMode.IN_PROCESS, List.of(), "", 2, 10_000), InferenceFunctionTest::countingPool);
+    function.open(DefaultOpenContext.INSTANCE);
+    SeriesEvent first;
+    SeriesEvent second;
+    try {
+      Collected a = new Collected();
+      Collected b = new Collected();
+      function.asyncInvoke(event, a);
+      function.asyncInvoke(event, b);
+      first = a.single();
+      second = b.single();
+    } finally {
+      function.close();
+    }
+    // The point forecast past the end plus one call per calibration origin, all in one request.
+    Dlinear served = (Dlinear) Artifacts.load(Path.of(model.artifact())).model();
+    int windows = PooledForecaster.twinOf(served, model.create()).plan(event.request().window(), HORIZON).length;
+    assertThat(windows).isGreaterThan(1);
+    assertThat(REQUESTS).containsExactly(windows, windows);
+    SeriesEvent expected = direct(event);
+    for (SeriesEvent answered : List.of(first, second)) {
+      assertThat(answered.degraded()).isFalse();
+      assertThat(answered.failure()).isNull();
+      assertThat(answered.mean()).hasSize(HORIZON).containsExactly(expected.mean(), within(1e-9));
+      assertThat(answered.lower()).containsExactly(expected.lower(), within(1e-9));
+      assertThat(answered.upper()).containsExactly(expected.upper(), within(1e-9));
+    }
   }
 
   @Test
