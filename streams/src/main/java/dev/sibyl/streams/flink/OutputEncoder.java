@@ -5,12 +5,13 @@ import dev.sibyl.models.api.Prognostic.Prognosis;
 import dev.sibyl.schemas.AnomalyFlag;
 import dev.sibyl.schemas.DeadLetter;
 import dev.sibyl.schemas.Forecast;
-import dev.sibyl.schemas.ForecastPoint;
 import dev.sibyl.schemas.HealthEstimate;
 import dev.sibyl.schemas.Severity;
 import dev.sibyl.schemas.serde.AvroSerdes;
 import dev.sibyl.streams.core.HealthOperator;
 import dev.sibyl.streams.core.HealthOperator.Step;
+import dev.sibyl.streams.core.ResultRecords;
+import dev.sibyl.streams.core.SeriesId;
 import dev.sibyl.streams.core.SeriesOperator.AnomalyCheck;
 import java.io.Serializable;
 import java.nio.ByteBuffer;
@@ -115,23 +116,8 @@ final class OutputEncoder implements Serializable {
       String version,
       boolean degraded,
       long timestamp) {
-    List<ForecastPoint> points = new ArrayList<>(result.horizon());
-    for (int k = 0; k < result.horizon(); k++) {
-      points.add(new ForecastPoint(Instant.ofEpochMilli(issuedAt + (k + 1) * stepMillis), result.mean()[k], result.lower()[k], result.upper()[k]));
-    }
     Forecast forecast =
-        Forecast.newBuilder()
-            .setSource(source)
-            .setChannel(channel)
-            .setIssuedAt(Instant.ofEpochMilli(issuedAt))
-            .setStepMillis(stepMillis)
-            .setModel(model)
-            .setModelVersion(version)
-            .setLookback(lookback)
-            .setCoverage(result.coverage())
-            .setPoints(points)
-            .setDegraded(degraded)
-            .build();
+        ResultRecords.forecast(new SeriesId(source, channel), issuedAt, stepMillis, lookback, result, model, version, degraded);
     String topic = topics.forecasts();
     return new OutputRecord(topic, key(source), forecasts.serialize(topic, forecast), timestamp);
   }
@@ -145,20 +131,7 @@ final class OutputEncoder implements Serializable {
    * @param timestamp the output record's timestamp
    */
   OutputRecord flag(String source, String channel, AnomalyCheck check, long timestamp) {
-    AnomalyFlag flag =
-        AnomalyFlag.newBuilder()
-            .setSource(source)
-            .setChannel(channel)
-            .setTimestamp(Instant.ofEpochMilli(check.timestamp()))
-            .setObserved(check.observed())
-            .setExpected(check.expected())
-            .setLower(check.lower())
-            .setUpper(check.upper())
-            .setScore(check.score().score())
-            .setSeverity(Severity.valueOf(check.score().severity().name()))
-            .setReason(check.score().reason())
-            .setModel(check.model())
-            .build();
+    AnomalyFlag flag = ResultRecords.flag(new SeriesId(source, channel), check);
     String topic = topics.anomalies();
     return new OutputRecord(topic, key(source), flags.serialize(topic, flag), timestamp);
   }

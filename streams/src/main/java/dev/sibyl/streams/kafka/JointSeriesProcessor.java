@@ -7,16 +7,14 @@ import dev.sibyl.models.api.JointForecaster;
 import dev.sibyl.models.api.SeriesWindow;
 import dev.sibyl.schemas.AnomalyFlag;
 import dev.sibyl.schemas.Forecast;
-import dev.sibyl.schemas.ForecastPoint;
-import dev.sibyl.schemas.Severity;
 import dev.sibyl.schemas.TelemetryPoint;
 import dev.sibyl.streams.core.ForecastRequest;
+import dev.sibyl.streams.core.ResultRecords;
 import dev.sibyl.streams.core.SeriesId;
 import dev.sibyl.streams.core.SeriesOperator;
 import dev.sibyl.streams.core.SeriesOperator.Admission;
 import dev.sibyl.streams.core.SeriesOperator.AnomalyCheck;
 import dev.sibyl.streams.core.SeriesState;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -288,10 +286,13 @@ final class JointSeriesProcessor implements Processor<Object, Object, Object, Ob
       store.saveObservation(series[ch], states[ch], admission.windowReset(), completed[ch]);
       AnomalyCheck check = admission.check();
       if (check != null && check.score() != null && check.score().score() >= minScore) {
-        emit(record, toFlag(series[ch], check), ForecastTopology.ANOMALY_SINK);
+        emit(record, ResultRecords.flag(series[ch], check), ForecastTopology.ANOMALY_SINK);
       }
       if (completed[ch]) {
-        emit(record, toForecast(series[ch], requests[ch], results[ch]), ForecastTopology.FORECAST_SINK);
+        emit(
+            record,
+            ResultRecords.forecast(series[ch], requests[ch], results[ch], operator.modelFamily(), operator.modelVersion(), false),
+            ForecastTopology.FORECAST_SINK);
       }
     }
   }
@@ -349,40 +350,5 @@ final class JointSeriesProcessor implements Processor<Object, Object, Object, Ob
     context.forward(input.withValue(value), sink);
   }
 
-  private Forecast toForecast(SeriesId series, ForecastRequest request, ForecastResult result) {
-    long issuedAt = request.issuedAt();
-    long step = request.window().stepMillis();
-    List<ForecastPoint> points = new ArrayList<>(result.horizon());
-    for (int k = 0; k < result.horizon(); k++) {
-      points.add(new ForecastPoint(Instant.ofEpochMilli(issuedAt + (k + 1) * step), result.mean()[k], result.lower()[k], result.upper()[k]));
-    }
-    return Forecast.newBuilder()
-        .setSource(series.source())
-        .setChannel(series.channel())
-        .setIssuedAt(Instant.ofEpochMilli(issuedAt))
-        .setStepMillis(step)
-        .setModel(operator.modelFamily())
-        .setModelVersion(operator.modelVersion())
-        .setLookback(request.window().size())
-        .setCoverage(result.coverage())
-        .setPoints(points)
-        .setDegraded(false)
-        .build();
-  }
 
-  private static AnomalyFlag toFlag(SeriesId series, AnomalyCheck check) {
-    return AnomalyFlag.newBuilder()
-        .setSource(series.source())
-        .setChannel(series.channel())
-        .setTimestamp(Instant.ofEpochMilli(check.timestamp()))
-        .setObserved(check.observed())
-        .setExpected(check.expected())
-        .setLower(check.lower())
-        .setUpper(check.upper())
-        .setScore(check.score().score())
-        .setSeverity(Severity.valueOf(check.score().severity().name()))
-        .setReason(check.score().reason())
-        .setModel(check.model())
-        .build();
-  }
 }

@@ -1,13 +1,11 @@
 package dev.sibyl.streams.kafka;
 
 import dev.sibyl.models.api.ForecastResult;
-import dev.sibyl.models.api.SeriesWindow;
 import dev.sibyl.schemas.DeadLetter;
-import dev.sibyl.schemas.Forecast;
-import dev.sibyl.schemas.ForecastPoint;
 import dev.sibyl.schemas.TelemetryPoint;
 import dev.sibyl.streams.core.ForecastRequest;
 import dev.sibyl.streams.core.LatestForecast;
+import dev.sibyl.streams.core.ResultRecords;
 import dev.sibyl.streams.core.SeriesId;
 import dev.sibyl.streams.core.SeriesOperator;
 import dev.sibyl.streams.core.SeriesOperator.Admission;
@@ -177,7 +175,7 @@ final class PooledSeriesProcessor implements Processor<Object, Object, Object, O
       }
       store.saveObservation(series, state, admission.windowReset(), false);
       if (admission.check() != null && admission.check().score() != null && admission.check().score().score() >= minScore) {
-        context.forward(record.withValue(SeriesProcessor.toFlag(series, admission.check())), ForecastTopology.ANOMALY_SINK);
+        context.forward(record.withValue(ResultRecords.flag(series, admission.check())), ForecastTopology.ANOMALY_SINK);
       }
       if (due != null) {
         RecordMetadata metadata = context.recordMetadata().orElse(null);
@@ -404,7 +402,7 @@ final class PooledSeriesProcessor implements Processor<Object, Object, Object, O
       store.saveForecast(series, state);
     }
     context.forward(
-        new Record<Object, Object>(series.source(), toForecast(entry, result, family, version, degraded), entry.recordTimestamp()),
+        new Record<Object, Object>(series.source(), ResultRecords.forecast(entry.series(), entry.request(), result, family, version, degraded), entry.recordTimestamp()),
         ForecastTopology.FORECAST_SINK);
     pending.delete(Bytes.wrap(entry.key()));
   }
@@ -427,26 +425,4 @@ final class PooledSeriesProcessor implements Processor<Object, Object, Object, O
     pending.delete(Bytes.wrap(entry.key()));
   }
 
-  private static Forecast toForecast(
-      PendingForecast entry, ForecastResult result, String family, String version, boolean degraded) {
-    SeriesWindow window = entry.request().window();
-    long issuedAt = window.lastTimestamp();
-    long step = window.stepMillis();
-    List<ForecastPoint> points = new ArrayList<>(result.horizon());
-    for (int k = 0; k < result.horizon(); k++) {
-      points.add(new ForecastPoint(Instant.ofEpochMilli(issuedAt + (k + 1) * step), result.mean()[k], result.lower()[k], result.upper()[k]));
-    }
-    return Forecast.newBuilder()
-        .setSource(entry.series().source())
-        .setChannel(entry.series().channel())
-        .setIssuedAt(Instant.ofEpochMilli(issuedAt))
-        .setStepMillis(step)
-        .setModel(family)
-        .setModelVersion(version)
-        .setLookback(window.size())
-        .setCoverage(result.coverage())
-        .setPoints(points)
-        .setDegraded(degraded)
-        .build();
-  }
 }

@@ -1,17 +1,13 @@
 package dev.sibyl.streams.kafka;
 
-import dev.sibyl.models.api.ForecastResult;
 import dev.sibyl.schemas.AnomalyFlag;
 import dev.sibyl.schemas.Forecast;
-import dev.sibyl.schemas.ForecastPoint;
-import dev.sibyl.schemas.Severity;
 import dev.sibyl.schemas.TelemetryPoint;
+import dev.sibyl.streams.core.ResultRecords;
 import dev.sibyl.streams.core.SeriesId;
 import dev.sibyl.streams.core.SeriesOperator;
-import dev.sibyl.streams.core.SeriesOperator.AnomalyCheck;
 import dev.sibyl.streams.core.SeriesOperator.StepResult;
 import dev.sibyl.streams.core.SeriesState;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -90,10 +86,14 @@ final class SeriesProcessor implements Processor<Object, Object, Object, Object>
       }
       store.saveObservation(series, state, result.windowReset(), result.forecast() != null);
       if (result.check() != null && result.check().score() != null && result.check().score().score() >= minScore) {
-        emit(record, toFlag(series, result.check()), ForecastTopology.ANOMALY_SINK);
+        emit(record, ResultRecords.flag(series, result.check()), ForecastTopology.ANOMALY_SINK);
       }
       if (result.forecast() != null) {
-        emit(record, toForecast(series, state, result.forecast()), ForecastTopology.FORECAST_SINK);
+        emit(
+            record,
+            ResultRecords.forecast(
+                series, state.lastTimestamp(), state.stepMillis(), state.size(), result.forecast(), operator.modelFamily(), operator.modelVersion(), false),
+            ForecastTopology.FORECAST_SINK);
       }
     }
     if (problems != null) {
@@ -108,41 +108,5 @@ final class SeriesProcessor implements Processor<Object, Object, Object, Object>
     context.forward(input.withValue(value), sink);
   }
 
-  private Forecast toForecast(SeriesId series, SeriesState state, ForecastResult result) {
-    long issuedAt = state.lastTimestamp();
-    long step = state.stepMillis();
-    List<ForecastPoint> points = new ArrayList<>(result.horizon());
-    for (int k = 0; k < result.horizon(); k++) {
-      points.add(new ForecastPoint(Instant.ofEpochMilli(issuedAt + (k + 1) * step), result.mean()[k], result.lower()[k], result.upper()[k]));
-    }
-    return Forecast.newBuilder()
-        .setSource(series.source())
-        .setChannel(series.channel())
-        .setIssuedAt(Instant.ofEpochMilli(issuedAt))
-        .setStepMillis(step)
-        .setModel(operator.modelFamily())
-        .setModelVersion(operator.modelVersion())
-        .setLookback(state.size())
-        .setCoverage(result.coverage())
-        .setPoints(points)
-        .setDegraded(false)
-        .build();
-  }
 
-  /** The flag of a check that scored; shared with {@link PooledSeriesProcessor}. */
-  static AnomalyFlag toFlag(SeriesId series, AnomalyCheck check) {
-    return AnomalyFlag.newBuilder()
-        .setSource(series.source())
-        .setChannel(series.channel())
-        .setTimestamp(Instant.ofEpochMilli(check.timestamp()))
-        .setObserved(check.observed())
-        .setExpected(check.expected())
-        .setLower(check.lower())
-        .setUpper(check.upper())
-        .setScore(check.score().score())
-        .setSeverity(Severity.valueOf(check.score().severity().name()))
-        .setReason(check.score().reason())
-        .setModel(check.model())
-        .build();
-  }
 }
