@@ -185,8 +185,8 @@ public final class SmeTimesFamily implements ModelFamily {
         for (int i = 0; i < batches[b].length; i++) {
           int from = offset + batches[b][i] * stride;
           for (int ch = 0; ch < c; ch++) {
-            x[i * c + ch] = column(data.train(), ch, from, l);
-            double[] target = column(data.train(), ch, from + s, l);
+            x[i * c + ch] = Batches.column(data.train(), ch, from, l);
+            double[] target = Batches.column(data.train(), ch, from + s, l);
             for (int k = 0; k < l; k++) {
               y[(i * c + ch) * l + k] = (float) target[k];
             }
@@ -268,13 +268,13 @@ public final class SmeTimesFamily implements ModelFamily {
       double[][] x = new double[count * c][];
       for (int i = 0; i < count; i++) {
         for (int ch = 0; ch < c; ch++) {
-          x[i * c + ch] = column(data.validation(), ch, starts[first + i], l);
+          x[i * c + ch] = Batches.column(data.validation(), ch, starts[first + i], l);
         }
       }
       double[][] y = model.nextSegment(x);
       for (int i = 0; i < count; i++) {
         for (int ch = 0; ch < c; ch++) {
-          double[] target = column(data.validation(), ch, starts[first + i] + l, s);
+          double[] target = Batches.column(data.validation(), ch, starts[first + i] + l, s);
           for (int k = 0; k < s; k++) {
             double e = y[i * c + ch][k] - target[k];
             sq += e * e;
@@ -285,14 +285,6 @@ public final class SmeTimesFamily implements ModelFamily {
       }
     }
     return new double[] {sq / n, abs / n};
-  }
-
-  private static double[] column(double[][] rows, int channel, int from, int length) {
-    double[] out = new double[length];
-    for (int k = 0; k < length; k++) {
-      out[k] = rows[from + k][channel];
-    }
-    return out;
   }
 
   @Override

@@ -203,8 +203,8 @@ public final class TimeLlmFamily implements ModelFamily {
         for (int i = 0; i < batches[b].length; i++) {
           int s = offset + batches[b][i] * stride;
           for (int ch = 0; ch < c; ch++) {
-            x[i * c + ch] = column(data.train(), ch, s, l);
-            double[] target = column(data.train(), ch, s + l, h);
+            x[i * c + ch] = Batches.column(data.train(), ch, s, l);
+            double[] target = Batches.column(data.train(), ch, s + l, h);
             for (int t = 0; t < h; t++) {
               y[(i * c + ch) * h + t] = (float) target[t];
             }
@@ -279,13 +279,13 @@ public final class TimeLlmFamily implements ModelFamily {
       double[][][] x = new double[count][c][];
       for (int i = 0; i < count; i++) {
         for (int ch = 0; ch < c; ch++) {
-          x[i][ch] = column(data.validation(), ch, starts[first + i], l);
+          x[i][ch] = Batches.column(data.validation(), ch, starts[first + i], l);
         }
       }
       double[][][] y = model.predict(x, h);
       for (int i = 0; i < count; i++) {
         for (int ch = 0; ch < c; ch++) {
-          double[] target = column(data.validation(), ch, starts[first + i] + l, h);
+          double[] target = Batches.column(data.validation(), ch, starts[first + i] + l, h);
           for (int t = 0; t < h; t++) {
             double e = y[i][ch][t] - target[t];
             sq += e * e;
@@ -296,14 +296,6 @@ public final class TimeLlmFamily implements ModelFamily {
       }
     }
     return new double[] {sq / n, abs / n};
-  }
-
-  private static double[] column(double[][] rows, int channel, int from, int length) {
-    double[] out = new double[length];
-    for (int t = 0; t < length; t++) {
-      out[t] = rows[from + t][channel];
-    }
-    return out;
   }
 
   @Override

@@ -56,6 +56,24 @@ public final class Batches {
   }
 
   /**
+   * One channel's values over consecutive rows of a split: the series a channel-independent
+   * model sees.
+   *
+   * @param rows shape (rows, C)
+   * @param channel the channel, in [0, C)
+   * @param from the first row
+   * @param length how many rows
+   * @return shape (length)
+   */
+  public static double[] column(double[][] rows, int channel, int from, int length) {
+    double[] out = new double[length];
+    for (int k = 0; k < length; k++) {
+      out[k] = rows[from + k][channel];
+    }
+    return out;
+  }
+
+  /**
    * Gathers windows into one row per (window, channel): inputs {@code [s, s + L)} and targets
    * {@code [s + L, s + L + H)} of each start s.
    *
