@@ -80,6 +80,20 @@ public final class PipelineConfig extends AbstractConfig {
       "Series whose decoded windows each stream task keeps in memory (least recently used first out);"
           + " others are read back from the state stores when they next receive a point.";
 
+  public static final String MAX_KEYED_SERIES_CONFIG = "series.kv-cache.max-series";
+  private static final String MAX_KEYED_SERIES_DOC =
+      "Series whose model state (AutoTimes' or SMETimes' decoder KV cache, model.option.streaming=kv-cache) each"
+          + " stream task keeps in memory, least recently used first out; a series without one is rebuilt from its"
+          + " window (one full pass) at its next forecast.";
+
+  public static final String ONLINE_INTERVAL_GAMMA_CONFIG = "forecast.online-interval.gamma";
+  private static final String ONLINE_INTERVAL_GAMMA_DOC =
+      "Step of the online conformal intervals of the keyed path (model.option.streaming=kv-cache): after each"
+          + " observation that the latest forecast covered at step k, that step's half-width q is updated as"
+          + " q <- q exp(gamma (miss - alpha)), miss = 1 when the observation fell outside the interval, alpha = 1 -"
+          + " coverage (quantile tracking on the log scale). Larger adapts faster and jitters more; 0 keeps the"
+          + " half-widths that the split-conformal backtest of the series' first forecast seeded.";
+
   public static final String MIN_SCORE_CONFIG = "anomaly.min-score";
   private static final String MIN_SCORE_DOC =
       "Observations outside the interval whose score is below this are not flagged. The score is"
@@ -184,6 +198,8 @@ public final class PipelineConfig extends AbstractConfig {
           .define(MAX_FUTURE_CONFIG, Type.LONG, 24L * 3600 * 1000, Range.atLeast(0), Importance.LOW, MAX_FUTURE_DOC)
           .define(MIN_SCORE_CONFIG, Type.DOUBLE, 0.5, Range.between(0.0, 1.0), Importance.MEDIUM, MIN_SCORE_DOC)
           .define(MAX_CACHED_SERIES_CONFIG, Type.INT, 10_000, Range.atLeast(1), Importance.LOW, MAX_CACHED_SERIES_DOC)
+          .define(MAX_KEYED_SERIES_CONFIG, Type.INT, 1024, Range.atLeast(1), Importance.LOW, MAX_KEYED_SERIES_DOC)
+          .define(ONLINE_INTERVAL_GAMMA_CONFIG, Type.DOUBLE, 0.05, Range.between(0.0, 1.0), Importance.LOW, ONLINE_INTERVAL_GAMMA_DOC)
           .define(WARMUP_POINTS_CONFIG, Type.INT, 72, Range.atLeast(0), Importance.MEDIUM, WARMUP_POINTS_DOC)
           .define(
               LIKELIHOOD_ALPHA_CONFIG,

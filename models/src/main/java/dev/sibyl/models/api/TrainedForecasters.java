@@ -1,8 +1,12 @@
 package dev.sibyl.models.api;
 
 import dev.sibyl.models.artifact.Artifacts;
+import dev.sibyl.models.autotimes.AutoTimes;
+import dev.sibyl.models.autotimes.AutoTimesStreaming;
 import dev.sibyl.models.controls.ArForecaster;
 import dev.sibyl.models.interval.SplitConformal;
+import dev.sibyl.models.smetimes.SmeTimes;
+import dev.sibyl.models.smetimes.SmeTimesStreaming;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -12,6 +16,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.IntFunction;
 
 /**
  * Serves the trainable families ({@link ModelRegistry}) to the streaming pipeline as {@link
@@ -50,6 +55,25 @@ public final class TrainedForecasters {
   /** AR order default. */
   public static final int AR_ORDER_DEFAULT = 24;
 
+  /** Streaming path key. */
+  public static final String STREAMING_CONFIG = "streaming";
+
+  /** The keyed path: per-series decoder KV cache, online intervals. */
+  public static final String STREAMING_KV_CACHE = "kv-cache";
+
+  /** The stateless path: a full pass and a split-conformal backtest per forecast. */
+  public static final String STREAMING_STATELESS = "stateless";
+
+  /** Streaming path documentation. */
+  public static final String STREAMING_DOC =
+      "How the streaming pipeline (inference.mode=direct) serves a model that keeps per-series state"
+          + " (autotimes, smetimes): kv-cache (default) keeps each series' decoder KV cache, so that a newly"
+          + " completed segment costs one token of decoding, with online conformal intervals kept in the"
+          + " series state (seeded once from the split-conformal backtest); stateless runs a full pass and a"
+          + " backtest of calibration.size + horizon origins per forecast. kv-cache is the default because it"
+          + " costs a small fraction of the work per forecast; its forecasts equal a full recomputation over"
+          + " the cached segments, not the stateless pass over the newest window (see the README).";
+
   /** The hyperparameter that marks an LLM-backed family (its frozen checkpoint), as train reads it. */
   private static final String BACKBONE_HYPERPARAMETER = "backbone";
 
@@ -58,6 +82,7 @@ public final class TrainedForecasters {
       Set.of(
           ARTIFACT_CONFIG,
           AR_ORDER_CONFIG,
+          STREAMING_CONFIG,
           ForecasterOptions.COVERAGE_CONFIG,
           ForecasterOptions.CALIBRATION_SIZE_CONFIG);
 
@@ -72,6 +97,10 @@ public final class TrainedForecasters {
         + AR_ORDER_CONFIG
         + " (integer, default 24, range [1, 1000]): "
         + AR_ORDER_DOC
+        + "\n"
+        + STREAMING_CONFIG
+        + " (kv-cache or stateless, default kv-cache): "
+        + STREAMING_DOC
         + "\n";
   }
 
@@ -83,7 +112,8 @@ public final class TrainedForecasters {
    *     not null
    * @return the forecaster, with split-conformal intervals; a {@link JointForecaster} for a
    *     multivariate model ({@link MultivariateForecaster}), a {@link BatchedForecaster} for an
-   *     LLM-backed one
+   *     LLM-backed one, and a {@link KeyedServing} around it for one that offers a {@link
+   *     KeyedForecaster} (unless {@code streaming=stateless})
    * @throws IllegalArgumentException for an unknown key, a bad value, a missing artifact where one
    *     is required, an artifact of another family, an unreadable artifact (naming the path), or a
    *     multivariate artifact that does not name its channels
@@ -115,6 +145,12 @@ public final class TrainedForecasters {
             interval,
             "family " + family,
             Set.of(ForecasterOptions.COVERAGE_CONFIG, ForecasterOptions.CALIBRATION_SIZE_CONFIG));
+    String streaming = options.get(STREAMING_CONFIG);
+    if (streaming != null && !streaming.trim().equals(STREAMING_KV_CACHE) && !streaming.trim().equals(STREAMING_STATELESS)) {
+      throw new IllegalArgumentException(
+          "option '" + STREAMING_CONFIG + "' must be " + STREAMING_KV_CACHE + " or " + STREAMING_STATELESS + ", got '"
+              + streaming + "'");
+    }
     String artifact = options.get(ARTIFACT_CONFIG);
     // 2. Without an artifact only AR can serve: it fits on each window
     if (artifact == null || artifact.isBlank()) {
@@ -127,6 +163,11 @@ public final class TrainedForecasters {
                 + "' (model.option."
                 + ARTIFACT_CONFIG
                 + "=<dir> written by `sibyl train`)");
+      }
+      if (streaming != null && streaming.trim().equals(STREAMING_KV_CACHE)) {
+        throw new IllegalArgumentException(
+            "option '" + STREAMING_CONFIG + "=" + STREAMING_KV_CACHE + "': family " + family
+                + " keeps no per-series state; remove the option or set " + STREAMING_STATELESS);
       }
       int order = parseOrder(options.getOrDefault(AR_ORDER_CONFIG, "" + AR_ORDER_DEFAULT));
       return new SplitConformal(
@@ -159,10 +200,30 @@ public final class TrainedForecasters {
       }
     }
     // 5. An LLM-backed model costs a language-model pass per call: one call for many series
+    IntFunction<KeyedForecaster> keyed = keyedFactory(model);
+    if (streaming != null && streaming.trim().equals(STREAMING_KV_CACHE) && keyed == null) {
+      // asked for explicitly: saying no beats serving it another way unnoticed
+      throw new IllegalArgumentException(
+          "option '" + STREAMING_CONFIG + "=" + STREAMING_KV_CACHE + "': family " + family
+              + " keeps no per-series state; remove the option or set " + STREAMING_STATELESS);
+    }
     if (model.hyperparameters().containsKey(BACKBONE_HYPERPARAMETER)) {
-      return BatchedForecaster.of(model, o.coverage(), o.calibrationSize());
+      BatchedForecaster batched = BatchedForecaster.of(model, o.coverage(), o.calibrationSize());
+      boolean stateless = streaming != null && streaming.trim().equals(STREAMING_STATELESS);
+      return keyed == null || stateless ? batched : KeyedServing.of(batched, keyed);
     }
     return new SplitConformal(pointModel(model), o.coverage(), o.calibrationSize());
+  }
+
+  /** The keyed forecasters of a model that offers them (a KV cache per series), else null. */
+  private static IntFunction<KeyedForecaster> keyedFactory(WindowModel model) {
+    if (model instanceof AutoTimes autoTimes) {
+      return maxSeries -> new AutoTimesStreaming(autoTimes, maxSeries);
+    }
+    if (model instanceof SmeTimes smeTimes) {
+      return maxSeries -> new SmeTimesStreaming(smeTimes, maxSeries);
+    }
+    return null;
   }
 
   private static int parseOrder(String raw) {

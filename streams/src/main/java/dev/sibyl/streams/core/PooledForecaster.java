@@ -4,6 +4,7 @@ import dev.sibyl.models.api.BatchedForecaster;
 import dev.sibyl.models.api.ForecastResult;
 import dev.sibyl.models.api.Forecaster;
 import dev.sibyl.models.api.JointForecaster;
+import dev.sibyl.models.api.KeyedServing;
 import dev.sibyl.models.api.SeriesWindow;
 import dev.sibyl.models.api.TrainedForecasters;
 import dev.sibyl.models.api.WindowModel;
@@ -67,6 +68,10 @@ public final class PooledForecaster {
    * @throws IllegalArgumentException when {@code inProcess} is not split-conformal
    */
   public static PooledForecaster twinOf(WindowModel model, Forecaster inProcess) {
+    if (inProcess instanceof KeyedServing serving) {
+      // the pool has no per-series state: the stateless forecaster's intervals
+      return twinOf(model, serving.stateless());
+    }
     if (inProcess instanceof SplitConformal conformal) {
       return new PooledForecaster(model, conformal.coverage(), conformal.calibrationSize());
     }

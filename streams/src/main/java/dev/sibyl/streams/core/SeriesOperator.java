@@ -44,6 +44,7 @@ public final class SeriesOperator {
   private final int warmupPoints;
   private final double likelihoodAlpha;
   private final String modelId;
+  private final double onlineGamma; // the step of the online intervals' update; 0 on the stateless paths
 
   /**
    * @param forecaster the model; its {@link Forecaster#minHistory()} decides when forecasting starts
@@ -87,6 +88,40 @@ public final class SeriesOperator {
     this.minHistory = Math.max(2, forecaster.minHistory());
     this.warmupPoints = warmupPoints;
     this.modelId = forecaster.family() + ":" + forecaster.version();
+    this.onlineGamma = 0;
+  }
+
+  /** A copy of {@code base} whose checks also update a series' online intervals with step gamma. */
+  private SeriesOperator(SeriesOperator base, double onlineGamma) {
+    this.forecaster = base.forecaster;
+    this.horizon = base.horizon;
+    this.cadence = base.cadence;
+    this.maxGapSteps = base.maxGapSteps;
+    this.minHistory = base.minHistory;
+    this.warmupPoints = base.warmupPoints;
+    this.likelihoodAlpha = base.likelihoodAlpha;
+    this.modelId = base.modelId;
+    this.onlineGamma = onlineGamma;
+  }
+
+  /**
+   * This operator, with every observation that the latest forecast covers also updating the
+   * series' {@link OnlineIntervals} (when it has them), warm-up or not: the keyed path's intervals.
+   *
+   * @param gamma the step of the update on the log scale, in [0, 1]; 0 freezes the seeded widths
+   * @return the new operator
+   * @throws IllegalArgumentException when gamma is out of range
+   */
+  public SeriesOperator withOnlineIntervals(double gamma) {
+    if (!(gamma >= 0 && gamma <= 1)) {
+      throw new IllegalArgumentException("need an online interval gamma in [0, 1], got " + gamma);
+    }
+    return new SeriesOperator(this, gamma);
+  }
+
+  /** The forecast horizon, in steps. */
+  public int horizon() {
+    return horizon;
   }
 
   /** The id carried by every forecast and flag: {@code family:version}. */
@@ -237,10 +272,14 @@ public final class SeriesOperator {
     double distance = AnomalyScore.distance(value, mean, lower, upper);
     ExcursionLikelihood scorer = state.scorer();
     double score = scorer.update(distance, likelihoodAlpha);
+    boolean inside = value >= lower && value <= upper;
+    OnlineIntervals online = state.onlineIntervals();
+    if (online != null && onlineGamma > 0 && k < online.horizon()) {
+      online.observe(k, !inside, onlineGamma);
+    }
     if (!warm) {
       return null;
     }
-    boolean inside = value >= lower && value <= upper;
     AnomalyScore anomaly = inside ? null : AnomalyScore.withLikelihood(score, distance, value > upper, latest.coverage(), scorer);
     return new AnomalyCheck(timestamp, value, mean, lower, upper, anomaly, latest.model());
   }

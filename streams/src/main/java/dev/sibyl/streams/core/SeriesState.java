@@ -16,6 +16,7 @@ public final class SeriesState {
   private int pointsSinceForecast;
   private LatestForecast latestForecast; // null until the first forecast
   private final ExcursionLikelihood scorer = new ExcursionLikelihood();
+  private OnlineIntervals onlineIntervals; // null except on the keyed path, once seeded
 
   /**
    * An empty state.
@@ -80,6 +81,19 @@ public final class SeriesState {
     this.latestForecast = forecast;
   }
 
+  /**
+   * The series' online conformal half-widths (the keyed path's intervals), or null when none are
+   * kept: on the other paths, before the first keyed forecast, and after a gap reset.
+   */
+  public OnlineIntervals onlineIntervals() {
+    return onlineIntervals;
+  }
+
+  /** Replaces the online half-widths; null clears them. */
+  public void setOnlineIntervals(OnlineIntervals intervals) {
+    this.onlineIntervals = intervals;
+  }
+
   /** The series' anomaly scorer, updated in place. */
   public ExcursionLikelihood scorer() {
     return scorer;
@@ -109,8 +123,9 @@ public final class SeriesState {
   }
 
   /**
-   * Forgets every observation and the latest forecast (after a long gap). The scorer keeps what it
-   * learnt of the series' usual scores, which a gap does not change, but its run of excursions ends.
+   * Forgets every observation, the latest forecast and the online half-widths (after a long gap;
+   * the next forecast seeds them again from the refilled window). The scorer keeps what it learnt
+   * of the series' usual scores, which a gap does not change, but its run of excursions ends.
    */
   public void reset() {
     scorer.breakRun();
@@ -120,6 +135,7 @@ public final class SeriesState {
     stepMillis = 0;
     pointsSinceForecast = 0;
     latestForecast = null;
+    onlineIntervals = null;
   }
 
   /** The i-th held timestamp, oldest first; i in [0, size). */

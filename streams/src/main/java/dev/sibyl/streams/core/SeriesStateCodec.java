@@ -23,7 +23,12 @@ import java.util.Arrays;
  *       #blockCompletedBy}). Readers take the current block from the meta record and every other
  *       block from the point store. Earlier releases wrote, and this codec still reads, version 2
  *       (no scorer: the series' scorer starts fresh) and version 1 (no scorer and no block: every
- *       block was written to the point store on every observation);
+ *       block was written to the point store on every observation). A series with online
+ *       intervals (the keyed path, see {@link OnlineIntervals}) is written as version {@value
+ *       #META_VERSION_WITH_INTERVALS}: version 3's fields and scorer, then {@code double coverage,
+ *       int horizon, int furthest, horizon x (double halfWidth, seed)}, then the current block;
+ *       every other series is still written as version 3, so that the other paths' records and
+ *       readers are unchanged;
  *   <li><b>forecast</b>: {@code byte version, long issuedAt, long stepMillis, double coverage, int
  *       modelLength, modelLength bytes UTF-8, int horizon, horizon x (double mean, lower, upper)}.
  * </ul>
@@ -40,6 +45,9 @@ public final class SeriesStateCodec {
   /** The version of the meta records this codec writes: meta fields, scorer, current block. */
   public static final byte META_VERSION = 3;
 
+  /** The version of the meta records that also carry the series' online intervals. */
+  public static final byte META_VERSION_WITH_INTERVALS = 4;
+
   /** The version of the meta records with the current block but no scorer, still read. */
   public static final byte META_VERSION_WITHOUT_SCORER = 2;
 
@@ -52,6 +60,9 @@ public final class SeriesStateCodec {
   private static final int META_BYTES = 1 + 4 + 8 + 4 + 8 + 4;
 
   private static final int SCORER_BYTES = 3 * 8 + 4 * 8;
+
+  /** Coverage, horizon and furthest step before the per-step half-widths and seeds. */
+  private static final int INTERVALS_HEAD_BYTES = 8 + 4 + 4;
 
   private SeriesStateCodec() {}
 
@@ -159,11 +170,21 @@ public final class SeriesStateCodec {
    */
   public static byte[] encodeMetaWithBlock(SeriesState state, Meta meta) {
     int block = meta.block(meta.appended() - 1);
-    ByteBuffer out = ByteBuffer.allocate(META_BYTES + SCORER_BYTES + blockSlots(meta, block) * POINT_BYTES);
-    putMetaFields(out, META_VERSION, meta);
+    OnlineIntervals intervals = state.onlineIntervals();
+    int intervalBytes = intervals == null ? 0 : INTERVALS_HEAD_BYTES + 16 * intervals.horizon();
+    ByteBuffer out = ByteBuffer.allocate(META_BYTES + SCORER_BYTES + intervalBytes + blockSlots(meta, block) * POINT_BYTES);
+    putMetaFields(out, intervals == null ? META_VERSION : META_VERSION_WITH_INTERVALS, meta);
     ExcursionLikelihood scorer = state.scorer();
     out.putDouble(scorer.outsideRate()).putDouble(scorer.continuationRate()).putDouble(scorer.meanDistance());
     out.putLong(scorer.count()).putLong(scorer.outsideCount()).putLong(scorer.followers()).putLong(scorer.run());
+    if (intervals != null) {
+      double[] q = intervals.halfWidths();
+      double[] seeds = intervals.seeds();
+      out.putDouble(intervals.coverage()).putInt(intervals.horizon()).putInt(intervals.furthest());
+      for (int k = 0; k < q.length; k++) {
+        out.putDouble(q[k]).putDouble(seeds[k]);
+      }
+    }
     putBlock(out, state, meta, block);
     return out.array();
   }
@@ -177,16 +198,17 @@ public final class SeriesStateCodec {
         .putInt(meta.pointsSinceForecast());
   }
 
-  /** Decodes the bookkeeping of a window from a meta record of version 1, 2 or 3. */
+  /** Decodes the bookkeeping of a window from a meta record of version 1 to 4. */
   public static Meta decodeMeta(byte[] bytes) {
     if (bytes.length < META_BYTES) {
       throw new IllegalStateException("series meta is " + bytes.length + " bytes, expected at least " + META_BYTES + " (truncated or corrupt)");
     }
     ByteBuffer in = ByteBuffer.wrap(bytes);
     byte version = in.get();
-    if (version != VERSION && version != META_VERSION_WITHOUT_SCORER && version != META_VERSION) {
+    if (version != VERSION && version != META_VERSION_WITHOUT_SCORER && version != META_VERSION && version != META_VERSION_WITH_INTERVALS) {
       throw new IllegalStateException(
-          "series meta of version " + version + " cannot be read by this version of Sibyl (it reads versions " + VERSION + " to " + META_VERSION + ")");
+          "series meta of version " + version + " cannot be read by this version of Sibyl (it reads versions " + VERSION + " to "
+              + META_VERSION_WITH_INTERVALS + ")");
     }
     Meta meta = new Meta(in.getInt(), in.getLong(), in.getInt(), in.getLong(), in.getInt());
     if (version == VERSION) {
@@ -195,14 +217,29 @@ public final class SeriesStateCodec {
       throw new IllegalStateException(
           "series meta of version " + version + " has capacity " + meta.capacity() + " and " + meta.appended() + " points appended (corrupt)");
     } else {
-      checkLength(bytes, blockOffset(version) + blockSlots(meta, meta.block(meta.appended() - 1)) * POINT_BYTES, "series meta of version " + version);
+      checkLength(bytes, blockOffset(bytes) + blockSlots(meta, meta.block(meta.appended() - 1)) * POINT_BYTES, "series meta of version " + version);
     }
     return meta;
   }
 
-  /** Where the current block starts in a meta record of version 2 or 3. */
-  private static int blockOffset(byte version) {
-    return version == META_VERSION ? META_BYTES + SCORER_BYTES : META_BYTES;
+  /** Where the current block starts in a meta record of version 2, 3 or 4 (at least META_BYTES long). */
+  private static int blockOffset(byte[] bytes) {
+    byte version = bytes[0];
+    if (version == META_VERSION_WITHOUT_SCORER) {
+      return META_BYTES;
+    }
+    if (version == META_VERSION) {
+      return META_BYTES + SCORER_BYTES;
+    }
+    int head = META_BYTES + SCORER_BYTES;
+    if (bytes.length < head + INTERVALS_HEAD_BYTES) {
+      throw new IllegalStateException("series meta of version " + version + " is " + bytes.length + " bytes, too short for its intervals (truncated or corrupt)");
+    }
+    int horizon = ByteBuffer.wrap(bytes).getInt(head + 8);
+    if (horizon < 1 || horizon > (bytes.length - head - INTERVALS_HEAD_BYTES) / 16) {
+      throw new IllegalStateException("series meta of version " + version + " has intervals of " + horizon + " steps in " + bytes.length + " bytes (truncated or corrupt)");
+    }
+    return head + INTERVALS_HEAD_BYTES + 16 * horizon;
   }
 
   /**
@@ -213,7 +250,7 @@ public final class SeriesStateCodec {
    * @param scorer the scorer to restore into
    */
   public static void decodeScorer(byte[] bytes, ExcursionLikelihood scorer) {
-    if (bytes[0] != META_VERSION) {
+    if (bytes[0] != META_VERSION && bytes[0] != META_VERSION_WITH_INTERVALS) {
       scorer.clear();
       return;
     }
@@ -228,7 +265,31 @@ public final class SeriesStateCodec {
    * @param bytes a meta record that {@link #decodeMeta} accepted
    */
   public static byte[] currentBlock(byte[] bytes) {
-    return bytes[0] == VERSION ? null : Arrays.copyOfRange(bytes, blockOffset(bytes[0]), bytes.length);
+    return bytes[0] == VERSION ? null : Arrays.copyOfRange(bytes, blockOffset(bytes), bytes.length);
+  }
+
+  /**
+   * The online intervals carried by a meta record, or null for a record without them (version 1
+   * to 3: the keyed path seeds them again at the series' next forecast).
+   *
+   * @param bytes a meta record that {@link #decodeMeta} accepted
+   * @throws IllegalStateException when the intervals are out of range (corrupt)
+   */
+  public static OnlineIntervals decodeOnlineIntervals(byte[] bytes) {
+    if (bytes[0] != META_VERSION_WITH_INTERVALS) {
+      return null;
+    }
+    ByteBuffer in = ByteBuffer.wrap(bytes, META_BYTES + SCORER_BYTES, bytes.length - META_BYTES - SCORER_BYTES);
+    double coverage = in.getDouble();
+    int horizon = in.getInt();
+    int furthest = in.getInt();
+    double[] q = new double[horizon];
+    double[] seeds = new double[horizon];
+    for (int k = 0; k < horizon; k++) {
+      q[k] = in.getDouble();
+      seeds[k] = in.getDouble();
+    }
+    return OnlineIntervals.restore(coverage, q, seeds, furthest);
   }
 
   /**

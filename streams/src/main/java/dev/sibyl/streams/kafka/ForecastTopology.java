@@ -3,6 +3,7 @@ package dev.sibyl.streams.kafka;
 import dev.sibyl.models.api.BatchedForecaster;
 import dev.sibyl.models.api.Forecaster;
 import dev.sibyl.models.api.JointForecaster;
+import dev.sibyl.models.api.KeyedServing;
 import dev.sibyl.models.api.MultivariateForecaster;
 import dev.sibyl.models.api.Prognostic;
 import dev.sibyl.models.api.WindowModel;
@@ -14,6 +15,7 @@ import dev.sibyl.schemas.TelemetryPoint;
 import dev.sibyl.schemas.serde.AvroSerdes;
 import dev.sibyl.streams.PipelineConfig;
 import dev.sibyl.streams.core.HealthOperator;
+import dev.sibyl.streams.core.KeyedSeriesOperator;
 import dev.sibyl.streams.core.PointValidator;
 import dev.sibyl.streams.core.SeriesOperator;
 import java.util.ArrayList;
@@ -43,6 +45,12 @@ import org.apache.kafka.streams.state.Stores;
  * channel-independent one (a {@link BatchedForecaster}, e.g. Time-LLM) the series step is {@link
  * JointSeriesProcessor}, which forecasts the channels of a source in one model call; same name,
  * same stores, same outputs.
+ *
+ * <p>With a model that keeps per-series state ({@link KeyedServing}: AutoTimes, SMETimes with
+ * {@code model.option.streaming=kv-cache}) the series step on the direct path is {@link
+ * KeyedSeriesProcessor}: each stream task keeps the series' KV caches, and the intervals are online
+ * conformal half-widths kept in the series state; same name, same stores, same outputs. The pool
+ * path serves such a model statelessly.
  *
  * <p>With a prognostic model, a second branch reads the same decoded points, keeps each unit's
  * history and writes health estimates (and health flags):
@@ -147,6 +155,14 @@ public final class ForecastTopology {
       topology.addProcessor(
           SERIES_PROCESSOR, () -> new PooledSeriesProcessor(operator, pool, lookback, maxCachedSeries, minScore), DECODE_PROCESSOR);
       addStore(topology, SERIES_PENDING_STORE, SERIES_PROCESSOR);
+    } else if (forecaster instanceof KeyedServing serving) {
+      // a model that keeps per-series state: each task its own keyed forecaster, online intervals
+      checkWindow(serving.stateless(), lookback, config.getInt(PipelineConfig.HORIZON_CONFIG));
+      KeyedSeriesOperator keyed =
+          new KeyedSeriesOperator(operator.withOnlineIntervals(config.getDouble(PipelineConfig.ONLINE_INTERVAL_GAMMA_CONFIG)), serving);
+      int maxKeyed = config.getInt(PipelineConfig.MAX_KEYED_SERIES_CONFIG);
+      topology.addProcessor(
+          SERIES_PROCESSOR, () -> new KeyedSeriesProcessor(keyed, lookback, maxCachedSeries, maxKeyed, minScore), DECODE_PROCESSOR);
     } else if (forecaster instanceof JointForecaster || forecaster instanceof BatchedForecaster) {
       // a multivariate model reads the channels of a source together, a costly one batches them
       checkWindow(forecaster, lookback, config.getInt(PipelineConfig.HORIZON_CONFIG));

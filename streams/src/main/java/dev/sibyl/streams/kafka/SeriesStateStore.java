@@ -151,6 +151,7 @@ final class SeriesStateStore {
     state.setStepMillis(meta.stepMillis());
     state.setPointsSinceForecast(meta.pointsSinceForecast());
     SeriesStateCodec.decodeScorer(metaBytes, state.scorer());
+    state.setOnlineIntervals(SeriesStateCodec.decodeOnlineIntervals(metaBytes));
     byte[] forecast = forecasts.get(key);
     if (forecast != null) {
       state.setLatestForecast(SeriesStateCodec.decodeForecast(forecast));
