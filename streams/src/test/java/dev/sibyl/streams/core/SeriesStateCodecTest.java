@@ -123,4 +123,47 @@ class SeriesStateCodecTest {
     assertThatThrownBy(() -> SeriesStateCodec.decodeMeta(java.util.Arrays.copyOf(v2, v2.length + 56)))
         .hasMessageContaining("truncated or corrupt");
   }
+
+  @Test
+  void onlineIntervalsRoundTripInAVersionFourMetaAndAVersionThreeReadsWithout() {
+    SeriesState state = new SeriesState(20);
+    for (int n = 0; n < 37; n++) {
+      state.append(1000L * n, n);
+      state.scorer().update(n % 5 == 0 ? 0.3 : 0, 0.05);
+    }
+    Meta meta = Meta.of(state);
+    // without intervals: version 3, as before (the other paths' records are unchanged)
+    byte[] v3 = SeriesStateCodec.encodeMetaWithBlock(state, meta);
+    assertThat(v3[0]).isEqualTo(SeriesStateCodec.META_VERSION);
+    assertThat(SeriesStateCodec.decodeOnlineIntervals(v3)).isNull();
+    // with intervals: version 4, whose meta, scorer and block read as version 3's
+    OnlineIntervals intervals =
+        OnlineIntervals.seed(new dev.sibyl.models.api.ForecastResult(new double[] {10, 11, 12}, new double[] {9, 9, 9}, new double[] {11, 13, 15}, 0.9));
+    intervals.observe(1, true, 0.1);
+    intervals.observe(0, false, 0.1);
+    state.setOnlineIntervals(intervals);
+    byte[] v4 = SeriesStateCodec.encodeMetaWithBlock(state, meta);
+    assertThat(v4[0]).isEqualTo(SeriesStateCodec.META_VERSION_WITH_INTERVALS);
+    assertThat(v4).hasSize(v3.length + 16 + 3 * 16);
+    assertThat(SeriesStateCodec.decodeMeta(v4)).isEqualTo(meta);
+    assertThat(SeriesStateCodec.currentBlock(v4)).isEqualTo(SeriesStateCodec.currentBlock(v3));
+    ExcursionLikelihood scorer = new ExcursionLikelihood();
+    SeriesStateCodec.decodeScorer(v4, scorer);
+    assertThat(scorer.count()).isEqualTo(state.scorer().count());
+    OnlineIntervals back = SeriesStateCodec.decodeOnlineIntervals(v4);
+    assertThat(back.coverage()).isEqualTo(0.9);
+    assertThat(back.furthest()).isEqualTo(1);
+    assertThat(back.halfWidths()).containsExactly(intervals.halfWidths());
+    assertThat(back.seeds()).containsExactly(1, 2, 3);
+    // the restored state learns exactly as the original
+    back.observe(2, true, 0.1);
+    intervals.observe(2, true, 0.1);
+    assertThat(back.halfWidths()).containsExactly(intervals.halfWidths());
+    // a truncated or corrupt version 4 is refused
+    assertThatThrownBy(() -> SeriesStateCodec.decodeMeta(java.util.Arrays.copyOf(v4, v4.length - 8)))
+        .hasMessageContaining("truncated or corrupt");
+    byte[] corrupt = v4.clone();
+    java.nio.ByteBuffer.wrap(corrupt).putInt(29 + 56 + 8, 1000);
+    assertThatThrownBy(() -> SeriesStateCodec.decodeMeta(corrupt)).hasMessageContaining("intervals of 1000 steps");
+  }
 }
