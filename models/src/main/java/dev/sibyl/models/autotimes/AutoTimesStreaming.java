@@ -181,7 +181,7 @@ public final class AutoTimesStreaming implements KeyedForecaster {
    * @param seriesKey the series; not null
    * @return the session, still owned by this forecaster
    */
-  synchronized AutoTimesSession session(String seriesKey) {
+  public synchronized AutoTimesSession session(String seriesKey) {
     Entry e = sessions.get(seriesKey);
     return e == null ? null : e.session;
   }
