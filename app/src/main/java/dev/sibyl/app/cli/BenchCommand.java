@@ -23,7 +23,8 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "bench",
     description = "Benchmarks. Each prints its steps on stderr and ends with one JSON line on stdout.",
-    subcommands = {BenchCommand.Pipeline.class, BackboneBenchCommand.class, WorkersBenchCommand.class, FlinkBenchCommand.class, AutotimesStreamBenchCommand.class})
+    subcommands = {BenchCommand.Pipeline.class, BackboneBenchCommand.class, WorkersBenchCommand.class, FlinkBenchCommand.class, AutotimesStreamBenchCommand.class,
+      KeyedStreamBenchCommand.class})
 public final class BenchCommand {
 
   /** {@code sibyl bench pipeline}. */
