@@ -1,5 +1,6 @@
 package dev.sibyl.models.api;
 
+import dev.sibyl.models.interval.SplitConformal;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.IntFunction;
@@ -66,6 +67,26 @@ public final class KeyedServing implements Forecaster {
               + " forecaster's " + stateless.minHistory());
     }
     return keyed;
+  }
+
+  /**
+   * The window length from which the stateless forecaster's intervals rest on every calibration
+   * residual they use: the model's minimum plus {@code calibration.size + horizon - 1} for
+   * split-conformal intervals ({@link BatchedForecaster}, {@link SplitConformal}); the minimum
+   * history for any other forecaster. The keyed path seeds its intervals again until its window is
+   * this long.
+   *
+   * @param horizon the forecast horizon, positive
+   * @return the window length, at least {@link #minHistory()}
+   */
+  public int calibratedHistory(int horizon) {
+    if (stateless instanceof BatchedForecaster b) {
+      return b.minHistory() + b.calibrationSize() + horizon - 1;
+    }
+    if (stateless instanceof SplitConformal c) {
+      return c.minHistory() + c.calibrationSize() + horizon - 1;
+    }
+    return stateless.minHistory();
   }
 
   @Override

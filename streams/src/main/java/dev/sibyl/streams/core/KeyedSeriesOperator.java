@@ -14,11 +14,13 @@ import java.util.Objects;
  *
  * <p>Model work: the keyed forecaster appends the segments completed since its last call (one
  * token of decoding each) and rebuilds from the window only when it has no usable state for the
- * series (new, evicted, restarted, after a gap). The stateless forecaster runs once per series, on
- * its first forecast (or the first after a gap reset, or after the horizon changed), for the
- * split-conformal backtest that seeds the half-widths; from then on every observation that the
- * latest forecast covers updates them ({@link SeriesOperator#withOnlineIntervals}), so a forecast
- * costs no backtest.
+ * series (new, evicted, restarted, after a gap). The stateless forecaster runs for the
+ * split-conformal backtest that seeds the half-widths: at the series' first forecast, and again at
+ * each forecast until the window holds {@link KeyedServing#calibratedHistory} points (or all the
+ * points it can hold), since a backtest on a shorter window rests on fewer residuals (a single one
+ * per step at the first forecast); and after a gap reset or a change of horizon. From then on every
+ * observation that the latest forecast covers updates the half-widths ({@link
+ * SeriesOperator#withOnlineIntervals}), so a forecast costs no backtest.
  *
  * <p>Nothing of the keyed forecaster's state is persisted: the half-widths live in the series
  * state (and its store), the cache in memory only, so a restart rebuilds the cache from the window
@@ -77,8 +79,10 @@ public final class KeyedSeriesOperator {
       double[] mean = keyed.forecast(key, due.window(), due.horizon());
       // 3. Half-widths: the series' own, or seeded once from the stateless split-conformal backtest
       OnlineIntervals online = state.onlineIntervals();
-      if (online == null || online.horizon() != due.horizon()) {
-        online = OnlineIntervals.seed(serving.stateless().forecast(due.window(), due.horizon()));
+      int calibrated = Math.min(serving.calibratedHistory(due.horizon()), state.capacity());
+      if (online == null || online.horizon() != due.horizon() || online.seedWindow() < calibrated) {
+        int n = due.window().size();
+        online = OnlineIntervals.seed(serving.stateless().forecast(due.window(), due.horizon()), n);
         state.setOnlineIntervals(online);
       }
       forecast = online.around(mean);

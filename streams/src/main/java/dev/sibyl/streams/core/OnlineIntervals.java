@@ -23,9 +23,12 @@ import java.util.Arrays;
  *       alpha))}): the score log|e| is a monotone transform of |e|, so err and the guarantee are
  *       unchanged, and gamma needs no unit, whatever the series' scale. The factor is kept within
  *       {@code [1e-4, 1e4]} of the seed, which bounds the scores as the guarantee needs.
- *   <li><b>Seed.</b> The half-widths start from the split-conformal backtest of the series' window
- *       (once per series, and after a gap reset), not from zero, so that the first intervals are
- *       calibrated rather than learnt over the first hundreds of points.
+ *   <li><b>Seed.</b> The half-widths start from the split-conformal backtest of the series' window,
+ *       not from zero, so that the first intervals are calibrated rather than learnt over the first
+ *       hundreds of points. The first forecast of a series comes as soon as its window holds the
+ *       model's minimum, when the backtest has a single residual per step; the seed is therefore
+ *       taken again at each forecast until the window holds every calibration residual (see
+ *       {@code KeyedSeriesOperator}), and once more after a gap reset.
  *   <li><b>Steps never observed.</b> Each observation is checked against the series' latest
  *       forecast only (as the anomaly flags are), so with a cadence c the steps from c on are never
  *       realised. Those steps keep the seed's growth with the horizon, scaled by the factor that the
@@ -44,12 +47,14 @@ public final class OnlineIntervals {
   private final double coverage;
   private final double[] halfWidths; // (horizon), current q_k on the data's scale
   private final double[] seeds; // (horizon), q_k when seeded: the bounds of the factor
+  private final int seedWindow; // the length of the window the seed's backtest ran on
   private int furthest; // the furthest step realised so far (0-based), -1 before the first
 
-  private OnlineIntervals(double coverage, double[] halfWidths, double[] seeds, int furthest) {
+  private OnlineIntervals(double coverage, double[] halfWidths, double[] seeds, int seedWindow, int furthest) {
     this.coverage = coverage;
     this.halfWidths = halfWidths;
     this.seeds = seeds;
+    this.seedWindow = seedWindow;
     this.furthest = furthest;
   }
 
@@ -58,15 +63,19 @@ public final class OnlineIntervals {
    *
    * @param seed the forecast; its half-width at step k is {@code (upper - lower) / 2}, raised to
    *     {@code 1e-9 (1 + |mean|)} so that the multiplicative updates can move it
+   * @param seedWindow the length of the window it was made from, positive
    * @return the state; nothing realised yet
    */
-  public static OnlineIntervals seed(ForecastResult seed) {
+  public static OnlineIntervals seed(ForecastResult seed, int seedWindow) {
     int horizon = seed.horizon();
     double[] q = new double[horizon];
     for (int k = 0; k < horizon; k++) {
       q[k] = Math.max((seed.upper()[k] - seed.lower()[k]) / 2, 1e-9 * (1 + Math.abs(seed.mean()[k])));
     }
-    return new OnlineIntervals(seed.coverage(), q, q.clone(), -1);
+    if (seedWindow < 1) {
+      throw new IllegalArgumentException("seedWindow must be positive, got " + seedWindow);
+    }
+    return new OnlineIntervals(seed.coverage(), q, q.clone(), seedWindow, -1);
   }
 
   /**
@@ -75,21 +84,23 @@ public final class OnlineIntervals {
    * @param coverage nominal coverage, in (0, 1)
    * @param halfWidths current half-widths, positive; shape (horizon)
    * @param seeds seeded half-widths, positive; shape (horizon)
+   * @param seedWindow the length of the window the seed came from, positive
    * @param furthest the furthest step realised, in [-1, horizon)
    * @throws IllegalStateException when the values are out of range (a corrupt record)
    */
-  public static OnlineIntervals restore(double coverage, double[] halfWidths, double[] seeds, int furthest) {
-    if (!(coverage > 0 && coverage < 1) || halfWidths.length != seeds.length || furthest < -1 || furthest >= halfWidths.length) {
+  public static OnlineIntervals restore(double coverage, double[] halfWidths, double[] seeds, int seedWindow, int furthest) {
+    if (!(coverage > 0 && coverage < 1) || halfWidths.length != seeds.length || seedWindow < 1 || furthest < -1
+        || furthest >= halfWidths.length) {
       throw new IllegalStateException(
           "online intervals with coverage " + coverage + ", " + halfWidths.length + " half-widths, " + seeds.length
-              + " seeds and furthest step " + furthest + " (corrupt)");
+              + " seeds, seed window " + seedWindow + " and furthest step " + furthest + " (corrupt)");
     }
     for (int k = 0; k < halfWidths.length; k++) {
       if (!(halfWidths[k] > 0 && seeds[k] > 0)) {
         throw new IllegalStateException("online interval step " + k + " has half-width " + halfWidths[k] + " and seed " + seeds[k] + " (corrupt)");
       }
     }
-    return new OnlineIntervals(coverage, halfWidths.clone(), seeds.clone(), furthest);
+    return new OnlineIntervals(coverage, halfWidths.clone(), seeds.clone(), seedWindow, furthest);
   }
 
   /** The nominal coverage 1 - alpha. */
@@ -100,6 +111,11 @@ public final class OnlineIntervals {
   /** The number of steps. */
   public int horizon() {
     return halfWidths.length;
+  }
+
+  /** The length of the window whose backtest seeded these half-widths. */
+  public int seedWindow() {
+    return seedWindow;
   }
 
   /** The furthest step realised so far (0-based), or -1. */
@@ -164,6 +180,6 @@ public final class OnlineIntervals {
 
   @Override
   public String toString() {
-    return "OnlineIntervals[coverage=" + coverage + ", furthest=" + furthest + ", q=" + Arrays.toString(halfWidths) + "]";
+    return "OnlineIntervals[coverage=" + coverage + ", seedWindow=" + seedWindow + ", furthest=" + furthest + ", q=" + Arrays.toString(halfWidths) + "]";
   }
 }

@@ -26,7 +26,7 @@ import java.util.Arrays;
  *       block was written to the point store on every observation). A series with online
  *       intervals (the keyed path, see {@link OnlineIntervals}) is written as version {@value
  *       #META_VERSION_WITH_INTERVALS}: version 3's fields and scorer, then {@code double coverage,
- *       int horizon, int furthest, horizon x (double halfWidth, seed)}, then the current block;
+ *       int horizon, int seedWindow, int furthest, horizon x (double halfWidth, seed)}, then the current block;
  *       every other series is still written as version 3, so that the other paths' records and
  *       readers are unchanged;
  *   <li><b>forecast</b>: {@code byte version, long issuedAt, long stepMillis, double coverage, int
@@ -61,8 +61,8 @@ public final class SeriesStateCodec {
 
   private static final int SCORER_BYTES = 3 * 8 + 4 * 8;
 
-  /** Coverage, horizon and furthest step before the per-step half-widths and seeds. */
-  private static final int INTERVALS_HEAD_BYTES = 8 + 4 + 4;
+  /** Coverage, horizon, seed window and furthest step before the per-step half-widths and seeds. */
+  private static final int INTERVALS_HEAD_BYTES = 8 + 4 + 4 + 4;
 
   private SeriesStateCodec() {}
 
@@ -180,7 +180,7 @@ public final class SeriesStateCodec {
     if (intervals != null) {
       double[] q = intervals.halfWidths();
       double[] seeds = intervals.seeds();
-      out.putDouble(intervals.coverage()).putInt(intervals.horizon()).putInt(intervals.furthest());
+      out.putDouble(intervals.coverage()).putInt(intervals.horizon()).putInt(intervals.seedWindow()).putInt(intervals.furthest());
       for (int k = 0; k < q.length; k++) {
         out.putDouble(q[k]).putDouble(seeds[k]);
       }
@@ -282,6 +282,7 @@ public final class SeriesStateCodec {
     ByteBuffer in = ByteBuffer.wrap(bytes, META_BYTES + SCORER_BYTES, bytes.length - META_BYTES - SCORER_BYTES);
     double coverage = in.getDouble();
     int horizon = in.getInt();
+    int seedWindow = in.getInt();
     int furthest = in.getInt();
     double[] q = new double[horizon];
     double[] seeds = new double[horizon];
@@ -289,7 +290,7 @@ public final class SeriesStateCodec {
       q[k] = in.getDouble();
       seeds[k] = in.getDouble();
     }
-    return OnlineIntervals.restore(coverage, q, seeds, furthest);
+    return OnlineIntervals.restore(coverage, q, seeds, seedWindow, furthest);
   }
 
   /**

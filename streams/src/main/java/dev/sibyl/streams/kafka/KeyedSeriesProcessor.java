@@ -123,11 +123,6 @@ final class KeyedSeriesProcessor implements Processor<Object, Object, Object, Ob
     }
   }
 
-  /** Series whose model state this task holds now (for tests and metrics). */
-  int keyedSeries() {
-    return keyed == null ? 0 : keyed.cachedSeries();
-  }
-
   @Override
   public void close() {
     closeKeyed();

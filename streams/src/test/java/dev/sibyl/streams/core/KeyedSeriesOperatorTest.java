@@ -187,7 +187,7 @@ class KeyedSeriesOperatorTest {
   @Test
   void theFurthestStepRealisedCarriesTheLaterOnes() {
     OnlineIntervals q =
-        OnlineIntervals.seed(new ForecastResult(new double[] {0, 0, 0, 0}, new double[] {-1, -2, -3, -4}, new double[] {1, 2, 3, 4}, 0.9));
+        OnlineIntervals.seed(new ForecastResult(new double[] {0, 0, 0, 0}, new double[] {-1, -2, -3, -4}, new double[] {1, 2, 3, 4}, 0.9), 10);
     q.observe(0, true, 0.1); // a miss at step 0: every step grows by exp(0.1 * 0.9)
     double grow = Math.exp(0.1 * 0.9);
     assertThat(q.halfWidths()).containsExactly(new double[] {grow, 2 * grow, 3 * grow, 4 * grow}, within(1e-12));

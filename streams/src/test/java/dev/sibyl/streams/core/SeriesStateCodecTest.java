@@ -138,13 +138,13 @@ class SeriesStateCodecTest {
     assertThat(SeriesStateCodec.decodeOnlineIntervals(v3)).isNull();
     // with intervals: version 4, whose meta, scorer and block read as version 3's
     OnlineIntervals intervals =
-        OnlineIntervals.seed(new dev.sibyl.models.api.ForecastResult(new double[] {10, 11, 12}, new double[] {9, 9, 9}, new double[] {11, 13, 15}, 0.9));
+        OnlineIntervals.seed(new dev.sibyl.models.api.ForecastResult(new double[] {10, 11, 12}, new double[] {9, 9, 9}, new double[] {11, 13, 15}, 0.9), 40);
     intervals.observe(1, true, 0.1);
     intervals.observe(0, false, 0.1);
     state.setOnlineIntervals(intervals);
     byte[] v4 = SeriesStateCodec.encodeMetaWithBlock(state, meta);
     assertThat(v4[0]).isEqualTo(SeriesStateCodec.META_VERSION_WITH_INTERVALS);
-    assertThat(v4).hasSize(v3.length + 16 + 3 * 16);
+    assertThat(v4).hasSize(v3.length + 20 + 3 * 16);
     assertThat(SeriesStateCodec.decodeMeta(v4)).isEqualTo(meta);
     assertThat(SeriesStateCodec.currentBlock(v4)).isEqualTo(SeriesStateCodec.currentBlock(v3));
     ExcursionLikelihood scorer = new ExcursionLikelihood();
@@ -153,6 +153,7 @@ class SeriesStateCodecTest {
     OnlineIntervals back = SeriesStateCodec.decodeOnlineIntervals(v4);
     assertThat(back.coverage()).isEqualTo(0.9);
     assertThat(back.furthest()).isEqualTo(1);
+    assertThat(back.seedWindow()).isEqualTo(40);
     assertThat(back.halfWidths()).containsExactly(intervals.halfWidths());
     assertThat(back.seeds()).containsExactly(1, 2, 3);
     // the restored state learns exactly as the original
