@@ -43,9 +43,10 @@ import picocli.CommandLine.Spec;
  * replayed rows of a CSV. Each path replays the rows through fresh series states, as the stream
  * processors do (admission, model, completion, and the meta record encoded per observation), with
  * no broker: the Kafka work is the same for both paths and would only dilute the ratio. Reports
- * the model time per forecast of each path and their ratio, the empirical coverage of each path's
- * intervals over the observations checked against them, and each path's mean absolute error there.
- * The last line is JSON.
+ * the model time per forecast of each path and their ratio, over every row (the keyed path's
+ * seeds included) and from {@code --start} on (the window full, the seeds final), the empirical
+ * coverage of each path's intervals over the observations from {@code --start} on checked against
+ * them, and each path's mean absolute error there. The last line is JSON.
  */
 @Command(
     name = "keyed-stream",
@@ -93,11 +94,22 @@ public final class KeyedStreamBenchCommand implements Callable<Integer> {
   @Option(names = "--threads", paramLabel = "N", defaultValue = "1", description = "PyTorch intra-op threads (default ${DEFAULT-VALUE}).")
   private int threads;
 
-  /** What one path did. */
-  private record Outcome(double seconds, int forecasts, int checks, int inside, double absError) {
+  /**
+   * What one path did.
+   *
+   * @param seconds model and state time of every row
+   * @param forecasts forecasts over every row
+   * @param steadySeconds the same from --start on, when the window is full and the seeds final
+   * @param steadyForecasts forecasts from --start on
+   */
+  private record Outcome(double seconds, int forecasts, double steadySeconds, int steadyForecasts, int checks, int inside, double absError) {
 
     double msPerForecast() {
       return 1000 * seconds / forecasts;
+    }
+
+    double steadyMsPerForecast() {
+      return 1000 * steadySeconds / steadyForecasts;
     }
 
     double coverage() {
@@ -145,16 +157,19 @@ public final class KeyedStreamBenchCommand implements Callable<Integer> {
     Outcome keyed = keyed(serving, rows, first, window);
     report(err, "kv-cache (one token per segment, online intervals)", keyed);
     double ratio = keyed.msPerForecast() / stateless.msPerForecast();
-    err.printf(Locale.ROOT, "  ratio of the time per forecast, kv-cache / stateless: %.4f%n", ratio);
+    double steadyRatio = keyed.steadyMsPerForecast() / stateless.steadyMsPerForecast();
+    err.printf(Locale.ROOT, "  ratio of the time per forecast, kv-cache / stateless: %.4f over every row, %.4f from --start on%n", ratio, steadyRatio);
     err.flush();
     spec.commandLine().getOut().println(String.format(Locale.ROOT,
         "{\"bench\":\"keyed-stream\",\"model\":\"%s\",\"channels\":%d,\"points\":%d,\"horizon\":%d,\"cadence\":%d,"
             + "\"coverage_nominal\":%.3f,\"gamma\":%.4f,\"forecasts\":%d,"
             + "\"stateless_ms_per_forecast\":%.3f,\"keyed_ms_per_forecast\":%.3f,\"ratio\":%.4f,"
+            + "\"steady_stateless_ms_per_forecast\":%.3f,\"steady_keyed_ms_per_forecast\":%.3f,\"steady_ratio\":%.4f,"
             + "\"stateless_coverage\":%.4f,\"keyed_coverage\":%.4f,\"checks\":%d,"
             + "\"stateless_mae\":%.5f,\"keyed_mae\":%.5f,\"threads\":%d}",
         serving.family(), channels, points, horizon, cadence, coverage, gamma, keyed.forecasts(),
-        stateless.msPerForecast(), keyed.msPerForecast(), ratio, stateless.coverage(), keyed.coverage(), keyed.checks(),
+        stateless.msPerForecast(), keyed.msPerForecast(), ratio,
+        stateless.steadyMsPerForecast(), keyed.steadyMsPerForecast(), steadyRatio, stateless.coverage(), keyed.coverage(), keyed.checks(),
         stateless.mae(), keyed.mae(), threads));
     spec.commandLine().getOut().flush();
     return 0;
@@ -171,8 +186,8 @@ public final class KeyedStreamBenchCommand implements Callable<Integer> {
   }
 
   private void report(PrintWriter err, String path, Outcome o) {
-    err.printf(Locale.ROOT, "  %s: %d forecasts in %.2f s, %.2f ms per forecast; %d checks, coverage %.4f, MAE %.4f%n",
-        path, o.forecasts(), o.seconds(), o.msPerForecast(), o.checks(), o.coverage(), o.mae());
+    err.printf(Locale.ROOT, "  %s: %d forecasts in %.2f s, %.2f ms per forecast (%.2f from --start on); %d checks, coverage %.4f, MAE %.4f%n",
+        path, o.forecasts(), o.seconds(), o.msPerForecast(), o.steadyMsPerForecast(), o.checks(), o.coverage(), o.mae());
     err.flush();
   }
 
@@ -181,7 +196,9 @@ public final class KeyedStreamBenchCommand implements Callable<Integer> {
     SeriesOperator operator = operator(forecaster);
     SeriesState[] states = states(window);
     long nanos = 0;
+    long steadyNanos = 0;
     int forecasts = 0;
+    int steadyForecasts = 0;
     int[] checks = new int[2];
     double[] error = new double[1];
     for (int i = first; i < start + points; i++) {
@@ -204,16 +221,19 @@ public final class KeyedStreamBenchCommand implements Callable<Integer> {
           operator.complete(states[due.get(j)], request, out.get(j));
         }
         forecasts += due.size();
+        steadyForecasts += i >= start ? due.size() : 0;
       }
       for (int c = 0; c < channels; c++) {
         SeriesStateCodec.encodeMetaWithBlock(states[c], SeriesStateCodec.Meta.of(states[c]));
       }
-      nanos += System.nanoTime() - t0;
+      long spent = System.nanoTime() - t0;
+      nanos += spent;
+      steadyNanos += i >= start ? spent : 0;
       for (int c = 0; c < channels; c++) {
         count(admissions[c].check(), i, checks, error);
       }
     }
-    return new Outcome(nanos / 1e9, forecasts, checks[0], checks[1], error[0]);
+    return new Outcome(nanos / 1e9, forecasts, steadyNanos / 1e9, steadyForecasts, checks[0], checks[1], error[0]);
   }
 
   /** The keyed path as the pipeline runs it (KeyedSeriesProcessor): each channel under its key. */
@@ -221,7 +241,9 @@ public final class KeyedStreamBenchCommand implements Callable<Integer> {
     KeyedSeriesOperator operator = new KeyedSeriesOperator(operator(serving).withOnlineIntervals(gamma), serving);
     SeriesState[] states = states(window);
     long nanos = 0;
+    long steadyNanos = 0;
     int forecasts = 0;
+    int steadyForecasts = 0;
     int[] checks = new int[2];
     double[] error = new double[1];
     try (KeyedForecaster keyed = serving.openKeyed(channels)) {
@@ -231,13 +253,16 @@ public final class KeyedStreamBenchCommand implements Callable<Integer> {
           long t0 = System.nanoTime();
           StepResult r = operator.onObservation(keyed, new SeriesId("bench", "c" + c), states[c], t, rows[i][c]);
           SeriesStateCodec.encodeMetaWithBlock(states[c], SeriesStateCodec.Meta.of(states[c]));
-          nanos += System.nanoTime() - t0;
+          long spent = System.nanoTime() - t0;
+          nanos += spent;
+          steadyNanos += i >= start ? spent : 0;
           forecasts += r.forecast() == null ? 0 : 1;
+          steadyForecasts += r.forecast() != null && i >= start ? 1 : 0;
           count(r.check(), i, checks, error);
         }
       }
     }
-    return new Outcome(nanos / 1e9, forecasts, checks[0], checks[1], error[0]);
+    return new Outcome(nanos / 1e9, forecasts, steadyNanos / 1e9, steadyForecasts, checks[0], checks[1], error[0]);
   }
 
   /** Counts a check from --start on: checks, inside, absolute error. */
