@@ -136,7 +136,7 @@ public final class KeyedStreamBenchCommand implements Callable<Integer> {
     ModelRuntime.start(new DeviceConfig(DeviceConfig.DEVICE_DEFAULT, threads, 1));
     // 1. The model both ways, and the rows: the window before --start, then --points rows
     Map<String, String> options =
-        Map.of("artifact", artifact.toString(), "coverage", "" + coverage, "calibration.size", "" + calibration);
+        Map.of("artifact", artifact.toString(), "coverage", "" + coverage, "calibration.size", "" + calibration, "streaming", "kv-cache");
     Forecaster forecaster = create(options);
     if (!(forecaster instanceof KeyedServing serving)) {
       throw new ParameterException(spec.commandLine(), "--artifact: " + forecaster.family() + " keeps no per-series state (no kv-cache path)");

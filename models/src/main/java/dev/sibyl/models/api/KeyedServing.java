@@ -10,9 +10,9 @@ import java.util.function.IntFunction;
  * wraps (full passes, split-conformal intervals from a backtest per call), and through {@link
  * KeyedForecaster}s that keep per-series state between calls (a decoder's KV cache), which {@link
  * #openKeyed} creates. {@link TrainedForecasters#create} returns one for a family that offers a
- * keyed forecaster (AutoTimes, SMETimes) unless {@code streaming=stateless}; the streaming
- * pipeline then takes its keyed path, and uses the stateless forecaster once per series to seed
- * its online intervals.
+ * keyed forecaster (AutoTimes, SMETimes) with {@code streaming=kv-cache}; the streaming pipeline
+ * then takes its keyed path, and uses the stateless forecaster to seed each series' online
+ * intervals.
  *
  * <p>As a {@link Forecaster} it is the stateless forecaster: every caller that does not know the
  * keyed path (evaluation commands, the inference pool) gets exactly what it got before. Immutable

@@ -24,8 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code model.option.streaming}: an autotimes artifact (untrained, on the real stories260K
- * backbone, segments of 8 and context 32) is served with its keyed forecasters unless the option
- * says stateless; a family without per-series state refuses kv-cache when it is asked for.
+ * backbone, segments of 8 and context 32) is served with its keyed forecasters when the option
+ * says kv-cache, statelessly by default; a family without per-series state refuses kv-cache.
  */
 class KeyedServingTest {
 
@@ -54,9 +54,10 @@ class KeyedServingTest {
   }
 
   @Test
-  void autoTimesIsServedKeyedByDefaultAndStatelessOnRequest() throws Exception {
+  void autoTimesIsServedKeyedOnRequestAndStatelessByDefault() throws Exception {
     Path artifact = autoTimesArtifact();
-    Forecaster f = ForecasterRegistry.create("autotimes", Map.of("artifact", artifact.toString(), "calibration.size", "4"));
+    Forecaster f =
+        ForecasterRegistry.create("autotimes", Map.of("artifact", artifact.toString(), "calibration.size", "4", "streaming", "kv-cache"));
     assertThat(f).isInstanceOf(KeyedServing.class);
     KeyedServing serving = (KeyedServing) f;
     assertThat(serving.stateless()).isInstanceOf(BatchedForecaster.class);
@@ -80,16 +81,16 @@ class KeyedServingTest {
       }
     }
     assertThatThrownBy(() -> serving.openKeyed(0)).hasMessageContaining("maxSeries must be >= 1, got 0");
-    Forecaster plain = ForecasterRegistry.create("autotimes", Map.of("artifact", artifact.toString(), "streaming", "stateless"));
-    assertThat(plain).isInstanceOf(BatchedForecaster.class);
-    assertThat(ForecasterRegistry.create("autotimes", Map.of("artifact", artifact.toString(), "streaming", "kv-cache")))
-        .isInstanceOf(KeyedServing.class);
+    assertThat(serving.calibratedHistory(S)).isEqualTo(L + 1 + 4 + S - 1);
+    assertThat(ForecasterRegistry.create("autotimes", Map.of("artifact", artifact.toString(), "streaming", "stateless")))
+        .isInstanceOf(BatchedForecaster.class);
+    assertThat(ForecasterRegistry.create("autotimes", Map.of("artifact", artifact.toString()))).isInstanceOf(BatchedForecaster.class);
     assertThatThrownBy(() -> ForecasterRegistry.create("autotimes", Map.of("artifact", artifact.toString(), "streaming", "cache")))
         .hasMessageContaining("option 'streaming' must be kv-cache or stateless, got 'cache'");
   }
 
   @Test
-  void aFamilyWithoutPerSeriesStateRefusesKvCacheWhenAskedAndIgnoresTheDefault() throws Exception {
+  void aFamilyWithoutPerSeriesStateRefusesKvCache() throws Exception {
     assertThatThrownBy(() -> ForecasterRegistry.create("ar", Map.of("streaming", "kv-cache")))
         .hasMessageContaining("option 'streaming=kv-cache': family ar keeps no per-series state");
     Dlinear model = new DlinearFamily().create(Map.of(), 48, 12, 1);
