@@ -46,7 +46,8 @@ import picocli.CommandLine.Spec;
  * the model time per forecast of each path and their ratio, over every row (the keyed path's
  * seeds included) and from {@code --start} on (the window full, the seeds final), the empirical
  * coverage of each path's intervals over the observations from {@code --start} on checked against
- * them, and each path's mean absolute error there. The last line is JSON.
+ * them, each path's mean absolute error there, and the anomaly flags each would raise (score at
+ * least the default {@code anomaly.min-score}, 0.5). The last line is JSON.
  */
 @Command(
     name = "keyed-stream",
@@ -58,6 +59,9 @@ import picocli.CommandLine.Spec;
 public final class KeyedStreamBenchCommand implements Callable<Integer> {
 
   private static final long STEP_MILLIS = 3_600_000L;
+
+  /** The default of anomaly.min-score: the flags the pipeline would raise. */
+  private static final double MIN_SCORE = 0.5;
 
   @Spec private CommandSpec spec;
 
@@ -101,8 +105,10 @@ public final class KeyedStreamBenchCommand implements Callable<Integer> {
    * @param forecasts forecasts over every row
    * @param steadySeconds the same from --start on, when the window is full and the seeds final
    * @param steadyForecasts forecasts from --start on
+   * @param flags checks from --start on whose score reaches the default anomaly.min-score
    */
-  private record Outcome(double seconds, int forecasts, double steadySeconds, int steadyForecasts, int checks, int inside, double absError) {
+  private record Outcome(
+      double seconds, int forecasts, double steadySeconds, int steadyForecasts, int checks, int inside, double absError, int flags) {
 
     double msPerForecast() {
       return 1000 * seconds / forecasts;
@@ -166,11 +172,11 @@ public final class KeyedStreamBenchCommand implements Callable<Integer> {
             + "\"stateless_ms_per_forecast\":%.3f,\"keyed_ms_per_forecast\":%.3f,\"ratio\":%.4f,"
             + "\"steady_stateless_ms_per_forecast\":%.3f,\"steady_keyed_ms_per_forecast\":%.3f,\"steady_ratio\":%.4f,"
             + "\"stateless_coverage\":%.4f,\"keyed_coverage\":%.4f,\"checks\":%d,"
-            + "\"stateless_mae\":%.5f,\"keyed_mae\":%.5f,\"threads\":%d}",
+            + "\"stateless_mae\":%.5f,\"keyed_mae\":%.5f,\"stateless_flags\":%d,\"keyed_flags\":%d,\"threads\":%d}",
         serving.family(), channels, points, horizon, cadence, coverage, gamma, keyed.forecasts(),
         stateless.msPerForecast(), keyed.msPerForecast(), ratio,
         stateless.steadyMsPerForecast(), keyed.steadyMsPerForecast(), steadyRatio, stateless.coverage(), keyed.coverage(), keyed.checks(),
-        stateless.mae(), keyed.mae(), threads));
+        stateless.mae(), keyed.mae(), stateless.flags(), keyed.flags(), threads));
     spec.commandLine().getOut().flush();
     return 0;
   }
@@ -186,8 +192,8 @@ public final class KeyedStreamBenchCommand implements Callable<Integer> {
   }
 
   private void report(PrintWriter err, String path, Outcome o) {
-    err.printf(Locale.ROOT, "  %s: %d forecasts in %.2f s, %.2f ms per forecast (%.2f from --start on); %d checks, coverage %.4f, MAE %.4f%n",
-        path, o.forecasts(), o.seconds(), o.msPerForecast(), o.steadyMsPerForecast(), o.checks(), o.coverage(), o.mae());
+    err.printf(Locale.ROOT, "  %s: %d forecasts in %.2f s, %.2f ms per forecast (%.2f from --start on); %d checks, coverage %.4f, MAE %.4f, %d flags%n",
+        path, o.forecasts(), o.seconds(), o.msPerForecast(), o.steadyMsPerForecast(), o.checks(), o.coverage(), o.mae(), o.flags());
     err.flush();
   }
 
@@ -199,7 +205,7 @@ public final class KeyedStreamBenchCommand implements Callable<Integer> {
     long steadyNanos = 0;
     int forecasts = 0;
     int steadyForecasts = 0;
-    int[] checks = new int[2];
+    int[] checks = new int[3];
     double[] error = new double[1];
     for (int i = first; i < start + points; i++) {
       long t = (long) i * STEP_MILLIS;
@@ -233,7 +239,7 @@ public final class KeyedStreamBenchCommand implements Callable<Integer> {
         count(admissions[c].check(), i, checks, error);
       }
     }
-    return new Outcome(nanos / 1e9, forecasts, steadyNanos / 1e9, steadyForecasts, checks[0], checks[1], error[0]);
+    return new Outcome(nanos / 1e9, forecasts, steadyNanos / 1e9, steadyForecasts, checks[0], checks[1], error[0], checks[2]);
   }
 
   /** The keyed path as the pipeline runs it (KeyedSeriesProcessor): each channel under its key. */
@@ -244,7 +250,7 @@ public final class KeyedStreamBenchCommand implements Callable<Integer> {
     long steadyNanos = 0;
     int forecasts = 0;
     int steadyForecasts = 0;
-    int[] checks = new int[2];
+    int[] checks = new int[3];
     double[] error = new double[1];
     try (KeyedForecaster keyed = serving.openKeyed(channels)) {
       for (int i = first; i < start + points; i++) {
@@ -262,16 +268,17 @@ public final class KeyedStreamBenchCommand implements Callable<Integer> {
         }
       }
     }
-    return new Outcome(nanos / 1e9, forecasts, steadyNanos / 1e9, steadyForecasts, checks[0], checks[1], error[0]);
+    return new Outcome(nanos / 1e9, forecasts, steadyNanos / 1e9, steadyForecasts, checks[0], checks[1], error[0], checks[2]);
   }
 
-  /** Counts a check from --start on: checks, inside, absolute error. */
+  /** Counts a check from --start on: checks, inside, flags; absolute error. */
   private void count(AnomalyCheck check, int row, int[] checks, double[] error) {
     if (check == null || row < start) {
       return;
     }
     checks[0]++;
     checks[1] += check.observed() >= check.lower() && check.observed() <= check.upper() ? 1 : 0;
+    checks[2] += check.score() != null && check.score().score() >= MIN_SCORE ? 1 : 0;
     error[0] += Math.abs(check.observed() - check.expected());
   }
 
