@@ -119,11 +119,6 @@ public final class SeriesOperator {
     return new SeriesOperator(this, gamma);
   }
 
-  /** The forecast horizon, in steps. */
-  public int horizon() {
-    return horizon;
-  }
-
   /** The id carried by every forecast and flag: {@code family:version}. */
   public String modelId() {
     return modelId;
