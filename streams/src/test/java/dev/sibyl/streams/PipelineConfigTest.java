@@ -43,4 +43,17 @@ class PipelineConfigTest {
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining(PipelineConfig.INFERENCE_TLS_CERT_CONFIG + " and " + PipelineConfig.INFERENCE_TLS_KEY_CONFIG);
   }
+
+  @Test
+  void theKeyedPathSettingsDefaultAndAreValidated() {
+    PipelineConfig defaults = new PipelineConfig(Map.of());
+    assertThat(defaults.getInt(PipelineConfig.MAX_KEYED_SERIES_CONFIG)).isEqualTo(1024);
+    assertThat(defaults.getDouble(PipelineConfig.ONLINE_INTERVAL_GAMMA_CONFIG)).isEqualTo(0.05);
+    assertThatThrownBy(() -> new PipelineConfig(Map.of(PipelineConfig.MAX_KEYED_SERIES_CONFIG, "0")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining(PipelineConfig.MAX_KEYED_SERIES_CONFIG);
+    assertThatThrownBy(() -> new PipelineConfig(Map.of(PipelineConfig.ONLINE_INTERVAL_GAMMA_CONFIG, "1.5")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining(PipelineConfig.ONLINE_INTERVAL_GAMMA_CONFIG);
+  }
 }

@@ -182,6 +182,7 @@ class KeyedTopologyTest {
     Map<Integer, Forecast> keyed;
     try (Run run = new Run(serving)) {
       AutoTimesStreaming streaming = opened.get(0);
+      assertThat(streaming.maxSeries()).as("series.kv-cache.max-series").isEqualTo(4);
       AutoTimesSession reference = null;
       AutoTimesSession session = null;
       int tokens = 0;
