@@ -15,6 +15,9 @@ import dev.sibyl.models.controls.Dlinear;
 import dev.sibyl.models.controls.DlinearFamily;
 import dev.sibyl.models.runtime.DeviceConfig;
 import dev.sibyl.models.runtime.ModelRuntime;
+import dev.sibyl.models.smetimes.SmeTimes;
+import dev.sibyl.models.smetimes.SmeTimesFamily;
+import dev.sibyl.models.smetimes.SmeTimesStreaming;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -87,6 +90,27 @@ class KeyedServingTest {
     assertThat(ForecasterRegistry.create("autotimes", Map.of("artifact", artifact.toString()))).isInstanceOf(BatchedForecaster.class);
     assertThatThrownBy(() -> ForecasterRegistry.create("autotimes", Map.of("artifact", artifact.toString(), "streaming", "cache")))
         .hasMessageContaining("option 'streaming' must be kv-cache or stateless, got 'cache'");
+  }
+
+  @Test
+  void smeTimesIsServedKeyedOnRequest() throws Exception {
+    Map<String, String> hp = new HashMap<>();
+    hp.put(AutoTimesConfig.BACKBONE, TinyLm.file(TinyLm.CHECKPOINT).toString());
+    hp.put(AutoTimesConfig.SEGMENT_LENGTH, "" + S);
+    hp.put(AutoTimesConfig.MLP_HIDDEN, "16");
+    SmeTimes model = new SmeTimesFamily().create(hp, L, S, 5);
+    Path out = dir.resolve("smetimes");
+    Artifacts.save(
+        out,
+        new Manifest(Artifacts.FORMAT_VERSION, model.family(), model.version(), model.hyperparameters(), L, S, "ab", Map.of(), 0, "x", Artifacts.now()),
+        model);
+    Forecaster f = ForecasterRegistry.create("smetimes", Map.of("artifact", out.toString(), "streaming", "kv-cache"));
+    assertThat(f).isInstanceOf(KeyedServing.class);
+    try (KeyedForecaster keyed = ((KeyedServing) f).openKeyed(2)) {
+      assertThat(keyed).isInstanceOf(SmeTimesStreaming.class);
+      assertThat(keyed.family()).isEqualTo("smetimes");
+    }
+    assertThat(ForecasterRegistry.create("smetimes", Map.of("artifact", out.toString()))).isInstanceOf(BatchedForecaster.class);
   }
 
   @Test
