@@ -133,6 +133,17 @@ class KeyedRequestTest {
   }
 
   @Test
+  void theKeyedBenchRunsBothConfigurationsWithoutFailures() throws Exception {
+    AutoTimes model = model();
+    WorkerBench.Result one = WorkerBench.runKeyed(model, new BatchingConfig(1, Duration.ZERO, 256), COLUMNS, S, S, 8, Duration.ofMillis(200), Duration.ofMillis(500));
+    WorkerBench.Result dyn = WorkerBench.runKeyed(model, new BatchingConfig(64, Duration.ofMillis(5), 256), COLUMNS, S, S, 8, Duration.ofMillis(200), Duration.ofMillis(500));
+    assertThat(one.failed() + dyn.failed()).isZero();
+    assertThat(one.requests()).isPositive();
+    assertThat(one.meanBatch()).isEqualTo(1.0);
+    assertThat(dyn.meanBatch()).isGreaterThan(1.0);
+  }
+
+  @Test
   void aKeyedRequestToAModelWithoutSessionsIsAnsweredStatelessly() throws Exception {
     Dlinear dlinear = new DlinearFamily().create(Map.of(), L, S, 5);
     try (ModelHost host = ModelHost.of(Map.of("d", dlinear), BatchingConfig.DEFAULTS);
