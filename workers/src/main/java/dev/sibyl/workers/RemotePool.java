@@ -15,8 +15,10 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -115,7 +117,7 @@ public final class RemotePool implements InferenceClient {
         points[i * RING_POINTS + v] = new long[] {hash(endpoints.get(i).target + "#" + v), i};
       }
     }
-    java.util.Arrays.sort(points, (x, y) -> Long.compare(x[0], y[0]));
+    Arrays.sort(points, (x, y) -> Long.compare(x[0], y[0]));
     this.ringHashes = new long[points.length];
     this.ringEndpoints = new int[points.length];
     for (int k = 0; k < points.length; k++) {
@@ -204,7 +206,7 @@ public final class RemotePool implements InferenceClient {
 
   /** The first ring point at or after the key's hash, wrapping. */
   private int ringStart(String seriesKey) {
-    int i = java.util.Arrays.binarySearch(ringHashes, hash(seriesKey));
+    int i = Arrays.binarySearch(ringHashes, hash(seriesKey));
     if (i < 0) {
       i = -i - 1;
     }
@@ -214,7 +216,7 @@ public final class RemotePool implements InferenceClient {
   /** 64-bit FNV-1a of the UTF-8 bytes, finished by SplitMix64's mixer to spread short keys. */
   private static long hash(String s) {
     long h = 0xcbf29ce484222325L;
-    for (byte b : s.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+    for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
       h ^= b & 0xff;
       h *= 0x100000001b3L;
     }

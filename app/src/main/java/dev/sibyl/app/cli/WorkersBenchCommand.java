@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -189,7 +190,7 @@ public final class WorkersBenchCommand implements Callable<Integer> {
     double[][][] w = new double[n][columns.length][];
     for (int i = 0; i < n; i++) {
       for (int c = 0; c < columns.length; c++) {
-        w[i][c] = java.util.Arrays.copyOfRange(columns[c], i, i + lookback);
+        w[i][c] = Arrays.copyOfRange(columns[c], i, i + lookback);
       }
     }
     return w;
