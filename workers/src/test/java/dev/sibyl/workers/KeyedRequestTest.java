@@ -135,8 +135,8 @@ class KeyedRequestTest {
   @Test
   void theKeyedBenchRunsBothConfigurationsWithoutFailures() throws Exception {
     AutoTimes model = model();
-    WorkerBench.Result one = WorkerBench.runKeyed(model, new BatchingConfig(1, Duration.ZERO, 256), COLUMNS, S, S, 8, Duration.ofMillis(200), Duration.ofMillis(500));
-    WorkerBench.Result dyn = WorkerBench.runKeyed(model, new BatchingConfig(64, Duration.ofMillis(5), 256), COLUMNS, S, S, 8, Duration.ofMillis(200), Duration.ofMillis(500));
+    WorkerBench.Result one = WorkerBench.runKeyed(model, new BatchingConfig(1, Duration.ZERO, 256), COLUMNS, S, S, 4, Duration.ofMillis(100), Duration.ofMillis(300));
+    WorkerBench.Result dyn = WorkerBench.runKeyed(model, new BatchingConfig(64, Duration.ofMillis(5), 256), COLUMNS, S, S, 4, Duration.ofMillis(100), Duration.ofMillis(300));
     assertThat(one.failed() + dyn.failed()).isZero();
     assertThat(one.requests()).isPositive();
     assertThat(one.meanBatch()).isEqualTo(1.0);
