@@ -87,8 +87,7 @@ public final class DynamicBatcher implements AutoCloseable {
   private final Thread thread;
   private volatile boolean closed;
 
-  // Keyed sessions: used and replaced only on the batcher thread (closed by it, or by close()
-  // after the thread has stopped).
+  // Keyed sessions: used, replaced and closed (when it stops) only by the batcher thread.
   private KeyedForecaster keyed;
   private WindowModel keyedModel;
 
@@ -437,15 +436,17 @@ public final class DynamicBatcher implements AutoCloseable {
   }
 
   private void runBatch(List<Pending> batch) {
+    // one model for the whole batch: a hot reload may swap it meanwhile
+    WindowModel m = model;
     Map<Key, List<Pending>> groups = new LinkedHashMap<>();
     for (Pending p : batch) {
       // a keyed request shares a call with keyed requests of any channel count
-      boolean k = p.keyed != null && keyedFamily(model);
+      boolean k = p.keyed != null && keyedFamily(m);
       groups.computeIfAbsent(new Key(p.horizon, k ? 0 : p.channels(), k), x -> new ArrayList<>()).add(p);
     }
     for (Map.Entry<Key, List<Pending>> group : groups.entrySet()) {
       if (group.getKey().keyed()) {
-        runKeyed(group.getKey().horizon(), group.getValue());
+        runKeyed(m, group.getKey().horizon(), group.getValue());
       } else {
         runGroup(group.getKey().horizon(), group.getValue());
       }
@@ -453,8 +454,7 @@ public final class DynamicBatcher implements AutoCloseable {
   }
 
   /** Keyed requests: every channel of every request in one {@link KeyedForecaster} call. */
-  private void runKeyed(int horizon, List<Pending> group) {
-    WindowModel m = model;
+  private void runKeyed(WindowModel m, int horizon, List<Pending> group) {
     // 1. The sessions follow the served model: a hot reload starts them afresh
     if (keyedModel != m) {
       if (keyed != null) {
