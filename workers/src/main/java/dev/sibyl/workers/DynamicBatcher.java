@@ -1,6 +1,11 @@
 package dev.sibyl.workers;
 
+import dev.sibyl.models.api.KeyedForecaster;
 import dev.sibyl.models.api.WindowModel;
+import dev.sibyl.models.autotimes.AutoTimes;
+import dev.sibyl.models.autotimes.AutoTimesStreaming;
+import dev.sibyl.models.smetimes.SmeTimes;
+import dev.sibyl.models.smetimes.SmeTimesStreaming;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
@@ -33,6 +38,15 @@ import org.slf4j.LoggerFactory;
  * models are functions of each window alone (no cross-window state), a batched answer is the same
  * as the unbatched one; {@code DynamicBatcherTest} checks it bit for bit.
  *
+ * <p>Keyed requests ({@link #submitKeyed}): for a model with a per-series cache (AutoTimes and
+ * SMETimes: their KV caches), the batcher thread owns one {@link KeyedForecaster} holding a
+ * session per series channel (at most {@value #KEYED_SESSIONS}, least recently used evicted), and
+ * answers the keyed requests of a batch with one {@link KeyedForecaster#forecastAll} call, which
+ * decodes the new segments of all their series together. For any other model a keyed request is
+ * answered as a stateless one over its window (which must then be the lookback long). The
+ * sessions are an optimisation only: a keyed answer equals the unbatched keyed answer, and a
+ * series whose session is missing is rebuilt from its window.
+ *
  * <p>Metrics, tagged {@code model=<name>}: {@value #QUEUE_DEPTH} (gauge), {@value #BATCH_SIZE}
  * (windows per model call, with histogram buckets), {@value #LATENCY} (queue plus model time per
  * request, with percentile histogram) and {@value #REQUESTS} (tagged {@code outcome} = ok,
@@ -59,6 +73,9 @@ public final class DynamicBatcher implements AutoCloseable {
   /** How often an idle batcher thread looks at its closed flag. */
   private static final long IDLE_POLL_MILLIS = 100;
 
+  /** Series channels whose sessions a batcher keeps for keyed requests. */
+  public static final int KEYED_SESSIONS = 4096;
+
   /** Bound on waiting for the batcher thread at close: it finishes the batch it is running. */
   private static final long CLOSE_WAIT_MILLIS = 10_000;
 
@@ -69,6 +86,10 @@ public final class DynamicBatcher implements AutoCloseable {
   private final BlockingQueue<Pending> queue;
   private final Thread thread;
   private volatile boolean closed;
+
+  // Keyed sessions: used, replaced and closed (when it stops) only by the batcher thread.
+  private KeyedForecaster keyed;
+  private WindowModel keyedModel;
 
   private final AtomicLong requests = new AtomicLong();
   private final AtomicLong windows = new AtomicLong();
@@ -86,16 +107,23 @@ public final class DynamicBatcher implements AutoCloseable {
   private final Counter invalid;
   private final Counter errors;
 
-  /** A request waiting in the queue. windows: (batch, channels, lookback). */
+  /**
+   * A request waiting in the queue. windows: (batch, channels, lookback); keyed: null for a
+   * stateless request, else the request whose channels are {@code windows[0]}.
+   */
   private record Pending(
-      double[][][] windows, int horizon, long submittedNanos, CompletableFuture<double[][][]> result) {
+      double[][][] windows,
+      int horizon,
+      long submittedNanos,
+      CompletableFuture<double[][][]> result,
+      KeyedRequest keyed) {
     int channels() {
       return windows.length == 0 ? 0 : windows[0].length;
     }
   }
 
   /** Requests of one batch that can share a model call. */
-  private record Key(int horizon, int channels) {}
+  private record Key(int horizon, int channels, boolean keyed) {}
 
   /**
    * A snapshot of the batcher's counters.
@@ -236,7 +264,66 @@ public final class DynamicBatcher implements AutoCloseable {
       result.complete(new double[0][][]);
       return result;
     }
-    if (!queue.offer(new Pending(windows, horizon, System.nanoTime(), result))) {
+    return enqueue(new Pending(windows, horizon, System.nanoTime(), result, null));
+  }
+
+  /**
+   * Queues a keyed request (see the class documentation).
+   *
+   * @param request the series and its window; for a model without per-series state the window
+   *     must be the lookback long; the caller must not change it afterwards; not null
+   * @param horizon steps to forecast
+   * @return the forecasts, shape (1, channels, horizon); completes exceptionally as {@link #submit}
+   */
+  public CompletableFuture<double[][][]> submitKeyed(KeyedRequest request, int horizon) {
+    Objects.requireNonNull(request, "request");
+    CompletableFuture<double[][][]> result = new CompletableFuture<>();
+    double[][][] windows = {request.channels()};
+    try {
+      WindowModel m = model;
+      if (keyedFamily(m)) {
+        if (request.length() < m.lookback()) {
+          throw new IllegalArgumentException(
+              "model '" + name + "' needs a keyed window of at least its lookback " + m.lookback()
+                  + " points, got " + request.length());
+        }
+        if (horizon < 1) {
+          throw new IllegalArgumentException("horizon must be >= 1, got " + horizon);
+        }
+      } else {
+        WindowModel.checkRequest(m, windows, horizon);
+      }
+    } catch (IllegalArgumentException e) {
+      invalid.increment();
+      result.completeExceptionally(e);
+      return result;
+    }
+    if (closed) {
+      result.completeExceptionally(new WorkerClosedException("model '" + name + "' is closed"));
+      return result;
+    }
+    return enqueue(new Pending(windows, horizon, System.nanoTime(), result, request));
+  }
+
+  /** Whether keyed requests to {@code m} use per-series sessions. */
+  private static boolean keyedFamily(WindowModel m) {
+    return m instanceof AutoTimes || m instanceof SmeTimes;
+  }
+
+  private static KeyedForecaster keyedFor(WindowModel m) {
+    if (m instanceof AutoTimes a) {
+      return new AutoTimesStreaming(a, KEYED_SESSIONS);
+    }
+    if (m instanceof SmeTimes t) {
+      return new SmeTimesStreaming(t, KEYED_SESSIONS);
+    }
+    return null;
+  }
+
+  private CompletableFuture<double[][][]> enqueue(Pending pending) {
+    CompletableFuture<double[][][]> result = pending.result;
+    double[][][] windows = pending.windows;
+    if (!queue.offer(pending)) {
       rejected.incrementAndGet();
       rejectedCount.increment();
       result.completeExceptionally(new QueueFullException(name, config.queueCapacity()));
@@ -342,15 +429,73 @@ public final class DynamicBatcher implements AutoCloseable {
     if (carry != null) {
       carry.result.completeExceptionally(new WorkerClosedException("model '" + name + "' is closed"));
     }
+    if (keyed != null) {
+      keyed.close();
+      keyed = null;
+    }
   }
 
   private void runBatch(List<Pending> batch) {
+    // one model for the whole batch: a hot reload may swap it meanwhile
+    WindowModel m = model;
     Map<Key, List<Pending>> groups = new LinkedHashMap<>();
     for (Pending p : batch) {
-      groups.computeIfAbsent(new Key(p.horizon, p.channels()), k -> new ArrayList<>()).add(p);
+      // a keyed request shares a call with keyed requests of any channel count
+      boolean k = p.keyed != null && keyedFamily(m);
+      groups.computeIfAbsent(new Key(p.horizon, k ? 0 : p.channels(), k), x -> new ArrayList<>()).add(p);
     }
     for (Map.Entry<Key, List<Pending>> group : groups.entrySet()) {
-      runGroup(group.getKey().horizon(), group.getValue());
+      if (group.getKey().keyed()) {
+        runKeyed(m, group.getKey().horizon(), group.getValue());
+      } else {
+        runGroup(group.getKey().horizon(), group.getValue());
+      }
+    }
+  }
+
+  /** Keyed requests: every channel of every request in one {@link KeyedForecaster} call. */
+  private void runKeyed(WindowModel m, int horizon, List<Pending> group) {
+    // 1. The sessions follow the served model: a hot reload starts them afresh
+    if (keyedModel != m) {
+      if (keyed != null) {
+        keyed.close();
+      }
+      keyed = keyedFor(m);
+      keyedModel = m;
+    }
+    // 2. One series per channel, keyed by channel index and series key (the index has no ':')
+    List<KeyedForecaster.Request> requests = new ArrayList<>();
+    for (Pending p : group) {
+      for (int c = 0; c < p.keyed.channels().length; c++) {
+        requests.add(new KeyedForecaster.Request(c + ":" + p.keyed.seriesKey(), p.keyed.window(c)));
+      }
+    }
+    List<double[]> out;
+    try {
+      out = keyed.forecastAll(requests, horizon);
+    } catch (RuntimeException e) {
+      LOG.warn("model '{}' failed on a keyed batch of {} series: {}", name, group.size(), e.toString());
+      failed.addAndGet(group.size());
+      errors.increment(group.size());
+      for (Pending p : group) {
+        p.result.completeExceptionally(e);
+      }
+      return;
+    }
+    batches.incrementAndGet();
+    largestBatch.accumulateAndGet(group.size(), Math::max);
+    batchSize.record(group.size());
+    long now = System.nanoTime();
+    // 3. Each request's channels back: (1, channels, horizon)
+    int at = 0;
+    for (Pending p : group) {
+      double[][] mine = new double[p.keyed.channels().length][];
+      for (int c = 0; c < mine.length; c++) {
+        mine[c] = out.get(at++);
+      }
+      latency.record(now - p.submittedNanos, TimeUnit.NANOSECONDS);
+      ok.increment();
+      p.result.complete(new double[][][] {mine});
     }
   }
 

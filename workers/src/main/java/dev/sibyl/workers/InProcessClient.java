@@ -45,6 +45,29 @@ public final class InProcessClient implements InferenceClient {
     return result;
   }
 
+  @Override
+  public CompletableFuture<double[][]> predictKeyed(String model, KeyedRequest request, int horizon) {
+    DynamicBatcher b = host.batcher(model);
+    if (b == null) {
+      return CompletableFuture.failedFuture(
+          new InferenceException(
+              InferenceException.Reason.UNKNOWN_MODEL,
+              "unknown model '" + model + "'; in-process pool serves " + host.names(),
+              null));
+    }
+    CompletableFuture<double[][]> result = new CompletableFuture<>();
+    b.submitKeyed(request, horizon)
+        .whenComplete(
+            (forecast, error) -> {
+              if (error == null) {
+                result.complete(forecast[0]);
+              } else {
+                result.completeExceptionally(translate(model, error));
+              }
+            });
+    return result;
+  }
+
   private static InferenceException translate(String model, Throwable error) {
     Throwable e = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
     InferenceException.Reason reason;

@@ -22,6 +22,20 @@ public interface InferenceClient extends AutoCloseable {
    */
   CompletableFuture<double[][][]> predict(String model, double[][][] windows, int horizon);
 
+  /**
+   * Forecasts one series by key, so that a worker with per-series state (AutoTimes' KV cache)
+   * decodes only what is new since the series' previous request; see {@link KeyedRequest}. This
+   * default sends the window as a stateless request (it must then be the model's lookback long).
+   *
+   * @param model the model name; not null
+   * @param request the series and its window; not changed by the call; not null
+   * @param horizon steps to forecast
+   * @return shape (channels, horizon); completes exceptionally with {@link InferenceException}
+   */
+  default CompletableFuture<double[][]> predictKeyed(String model, KeyedRequest request, int horizon) {
+    return predict(model, new double[][][] {request.channels()}, horizon).thenApply(f -> f[0]);
+  }
+
   /** Releases the client's channels and threads; calls in flight may fail. Idempotent. */
   @Override
   void close();

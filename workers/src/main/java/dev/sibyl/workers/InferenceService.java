@@ -28,6 +28,9 @@ import java.util.concurrent.CompletionException;
  * <p>Errors are gRPC statuses: an unknown model or version NOT_FOUND, a bad tensor, shape or
  * horizon INVALID_ARGUMENT, a full queue RESOURCE_EXHAUSTED, a closing worker UNAVAILABLE, a model
  * failure INTERNAL; each description says what was wrong.
+ *
+ * <p>A request with the parameter {@value V2Codec#SERIES_KEY} is keyed ({@link
+ * DynamicBatcher#submitKeyed}); its answer has the same form as a stateless one.
  */
 public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServiceImplBase {
 
@@ -126,9 +129,11 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
   public void modelInfer(ModelInferRequest request, StreamObserver<ModelInferResponse> out) {
     DynamicBatcher b;
     V2Codec.Call call;
+    KeyedRequest keyed;
     try {
       b = find(request.getModelName(), request.getModelVersion());
       call = V2Codec.decode(request);
+      keyed = V2Codec.keyed(request, call.windows());
     } catch (StatusRuntimeException e) {
       out.onError(e);
       return;
@@ -138,7 +143,7 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
     }
     int horizon = call.horizon() > 0 ? call.horizon() : b.model().horizon();
     String modelVersion = b.model().version();
-    b.submit(call.windows(), horizon)
+    (keyed == null ? b.submit(call.windows(), horizon) : b.submitKeyed(keyed, horizon))
         .whenComplete(
             (forecast, error) -> {
               if (error != null) {

@@ -1,6 +1,7 @@
 package dev.sibyl.workers;
 
 import dev.sibyl.workers.v2.GRPCInferenceServiceGrpc;
+import dev.sibyl.workers.v2.InferParameter;
 import dev.sibyl.workers.v2.ModelInferRequest;
 import dev.sibyl.workers.v2.ModelInferResponse;
 import io.grpc.ManagedChannel;
@@ -14,8 +15,10 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -42,6 +45,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * in lower case), {@value #FALLBACKS} (calls that failed with a fall-back reason: the caller's
  * local model answers those), {@value #RETRIES}, and {@value #LATENCY} per call, retries included.
  *
+ * <p>Keyed calls ({@link #predictKeyed}) go to one worker per series, chosen by consistent
+ * hashing of the series key over the endpoints ({@value #RING_POINTS} points per endpoint on a
+ * ring, by its {@code host:port}), so that the series' cached state is on that worker and every
+ * client with the same endpoints sends the series to the same one; adding or removing a worker
+ * moves only the series of its arcs. When that worker's breaker is open or the call fails over,
+ * the next worker clockwise answers, rebuilding the series' state from the window: correct, only
+ * slower.
+ *
  * <p>Requests carry FP64 raw contents: the workers see the caller's doubles exactly. Owns its
  * channels and one named scheduler thread ({@code sibyl-pool-retry}); {@link #close()} releases
  * them.
@@ -60,10 +71,15 @@ public final class RemotePool implements InferenceClient {
   /** Timer: call latency, retries included. */
   public static final String LATENCY = "sibyl.client.latency";
 
+  /** Points per endpoint on the consistent-hashing ring of keyed calls. */
+  public static final int RING_POINTS = 64;
+
   /** Bound on waiting for the channels to close. */
   private static final long CLOSE_WAIT_MILLIS = 5_000;
 
   private final List<Endpoint> endpoints;
+  private final long[] ringHashes; // sorted
+  private final int[] ringEndpoints; // endpoint index of each ring point
   private final Duration deadline;
   private final int maxAttempts;
   private final Duration backoffInitial;
@@ -94,6 +110,20 @@ public final class RemotePool implements InferenceClient {
 
   private RemotePool(Builder b, List<Endpoint> endpoints) {
     this.endpoints = endpoints;
+    // the ring: RING_POINTS hashes per endpoint, sorted
+    long[][] points = new long[endpoints.size() * RING_POINTS][];
+    for (int i = 0; i < endpoints.size(); i++) {
+      for (int v = 0; v < RING_POINTS; v++) {
+        points[i * RING_POINTS + v] = new long[] {hash(endpoints.get(i).target + "#" + v), i};
+      }
+    }
+    Arrays.sort(points, (x, y) -> Long.compare(x[0], y[0]));
+    this.ringHashes = new long[points.length];
+    this.ringEndpoints = new int[points.length];
+    for (int k = 0; k < points.length; k++) {
+      ringHashes[k] = points[k][0];
+      ringEndpoints[k] = (int) points[k][1];
+    }
     this.deadline = b.deadline;
     this.maxAttempts = b.maxAttempts;
     this.backoffInitial = b.backoffInitial;
@@ -137,6 +167,66 @@ public final class RemotePool implements InferenceClient {
     return counted;
   }
 
+  /**
+   * Forecasts one series on the worker its key hashes to (see the class documentation).
+   *
+   * @param model the model name; not null
+   * @param request the series and its window; not null
+   * @param horizon steps to forecast
+   * @return shape (channels, horizon); completes exceptionally with {@link InferenceException}
+   */
+  @Override
+  public CompletableFuture<double[][]> predictKeyed(String model, KeyedRequest request, int horizon) {
+    Objects.requireNonNull(model, "model");
+    Objects.requireNonNull(request, "request");
+    CompletableFuture<double[][][]> result = new CompletableFuture<>();
+    long start = System.nanoTime();
+    CompletableFuture<double[][][]> counted = result.whenComplete((r, e) -> record(start, e));
+    ModelInferRequest call;
+    try {
+      call = V2Codec.request(model, request, horizon);
+    } catch (RuntimeException e) {
+      result.completeExceptionally(
+          new InferenceException(InferenceException.Reason.BAD_REQUEST, e.getMessage(), e));
+      return counted.thenApply(f -> f[0]);
+    }
+    attempt(call, 1, null, null, result);
+    return counted.thenApply(f -> f[0]);
+  }
+
+  /**
+   * The endpoint a series key goes to while every breaker is closed (for tests and operators).
+   *
+   * @param seriesKey the key; not null
+   * @return the endpoint's index, in the order they were added
+   */
+  public int endpointOf(String seriesKey) {
+    return ringEndpoints[ringStart(seriesKey)];
+  }
+
+  /** The first ring point at or after the key's hash, wrapping. */
+  private int ringStart(String seriesKey) {
+    int i = Arrays.binarySearch(ringHashes, hash(seriesKey));
+    if (i < 0) {
+      i = -i - 1;
+    }
+    return i == ringHashes.length ? 0 : i;
+  }
+
+  /** 64-bit FNV-1a of the UTF-8 bytes, finished by SplitMix64's mixer to spread short keys. */
+  private static long hash(String s) {
+    long h = 0xcbf29ce484222325L;
+    for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
+      h ^= b & 0xff;
+      h *= 0x100000001b3L;
+    }
+    h ^= h >>> 30;
+    h *= 0xbf58476d1ce4e5b9L;
+    h ^= h >>> 27;
+    h *= 0x94d049bb133111ebL;
+    return h ^ (h >>> 31);
+  }
+
   private void record(long startNanos, Throwable error) {
     latency.record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
     String outcome = "ok";
@@ -157,7 +247,8 @@ public final class RemotePool implements InferenceClient {
       InferenceException last,
       Endpoint failed,
       CompletableFuture<double[][][]> result) {
-    Endpoint e = pick(failed);
+    InferParameter key = request.getParametersMap().get(V2Codec.SERIES_KEY);
+    Endpoint e = key == null ? pick(failed) : pickOnRing(key.getStringParam(), failed);
     if (e == null) {
       result.completeExceptionally(
           new InferenceException(
@@ -279,6 +370,28 @@ public final class RemotePool implements InferenceClient {
     for (int i = 0; i < endpoints.size(); i++) {
       Endpoint e = endpoints.get((start + i) % endpoints.size());
       if (e != avoid && e.breaker.tryAcquire()) {
+        return e;
+      }
+    }
+    return avoid != null && avoid.breaker.tryAcquire() ? avoid : null;
+  }
+
+  /**
+   * The endpoint of a key: the first clockwise on the ring from the key's hash whose breaker lets
+   * a call through, other than {@code avoid} unless it is the only one left; null when none.
+   */
+  private Endpoint pickOnRing(String seriesKey, Endpoint avoid) {
+    boolean[] tried = new boolean[endpoints.size()];
+    int start = ringStart(seriesKey);
+    for (int k = 0; k < ringHashes.length; k++) {
+      int i = ringEndpoints[(start + k) % ringHashes.length];
+      Endpoint e = endpoints.get(i);
+      if (tried[i] || e == avoid) {
+        continue;
+      }
+      tried[i] = true;
+      // one breaker question per endpoint: a half-open breaker lets one probe through
+      if (e.breaker.tryAcquire()) {
         return e;
       }
     }

@@ -19,6 +19,12 @@ import java.util.List;
  * model's trained horizon when absent). Data travels either in the typed {@code contents} or in
  * {@code raw_input_contents} / {@code raw_output_contents}, little-endian as the protocol says; the
  * answer uses the form the request used.
+ *
+ * <p>Keyed requests (see {@link KeyedRequest}): the string parameter {@value #SERIES_KEY} names
+ * the series, the input's batch is then 1 (the window's channels are the series' variables), the
+ * int64 parameter {@value #SERIES_END} (required with a key) is the time of the window's newest
+ * point and {@value #SERIES_STEP} (int64, default 1) the spacing of its points. Without {@value
+ * #SERIES_KEY} a request is stateless.
  */
 public final class V2Codec {
 
@@ -30,6 +36,15 @@ public final class V2Codec {
 
   /** The request parameter carrying the horizon. */
   public static final String HORIZON = "horizon";
+
+  /** The request parameter naming the series of a keyed request. */
+  public static final String SERIES_KEY = "series_key";
+
+  /** The request parameter giving the time of a keyed window's newest point. */
+  public static final String SERIES_END = "series_end";
+
+  /** The request parameter giving the spacing of a keyed window's points (default 1). */
+  public static final String SERIES_STEP = "series_step";
 
   /** 32-bit float datatype name in the protocol. */
   public static final String FP32 = "FP32";
@@ -142,6 +157,53 @@ public final class V2Codec {
       throw new IllegalArgumentException("parameter '" + HORIZON + "' must be >= 1, got " + h);
     }
     return (int) h;
+  }
+
+  /**
+   * The keyed part of a decoded request.
+   *
+   * @param request the request; not null
+   * @param windows its decoded windows ({@link Call#windows()}); not null
+   * @return the keyed request over {@code windows[0]}, or null when the request names no series
+   * @throws IllegalArgumentException when the key is not a string or empty, the batch is not 1,
+   *     {@value #SERIES_END} is missing, or a parameter is not an int64 (step: not positive)
+   */
+  public static KeyedRequest keyed(ModelInferRequest request, double[][][] windows) {
+    InferParameter key = request.getParametersMap().get(SERIES_KEY);
+    if (key == null) {
+      return null;
+    }
+    if (key.getParameterChoiceCase() != InferParameter.ParameterChoiceCase.STRING_PARAM
+        || key.getStringParam().isEmpty()) {
+      throw new IllegalArgumentException("parameter '" + SERIES_KEY + "' must be a non-empty string");
+    }
+    if (windows.length != 1) {
+      throw new IllegalArgumentException(
+          "a keyed request ('" + SERIES_KEY + "') holds one window of the series' channels, got batch "
+              + windows.length);
+    }
+    Long end = int64(request, SERIES_END);
+    if (end == null) {
+      throw new IllegalArgumentException(
+          "parameter '" + SERIES_END + "' (the newest point's time) is required with '" + SERIES_KEY + "'");
+    }
+    Long step = int64(request, SERIES_STEP);
+    if (step != null && step < 1) {
+      throw new IllegalArgumentException("parameter '" + SERIES_STEP + "' must be >= 1, got " + step);
+    }
+    return new KeyedRequest(key.getStringParam(), windows[0], end, step == null ? 1 : step);
+  }
+
+  private static Long int64(ModelInferRequest request, String name) {
+    InferParameter p = request.getParametersMap().get(name);
+    if (p == null) {
+      return null;
+    }
+    if (p.getParameterChoiceCase() != InferParameter.ParameterChoiceCase.INT64_PARAM) {
+      throw new IllegalArgumentException(
+          "parameter '" + name + "' must be an int64, got " + p.getParameterChoiceCase());
+    }
+    return p.getInt64Param();
   }
 
   private static double[] fromRaw(ByteString bytes, String datatype, int n) {
@@ -262,6 +324,23 @@ public final class V2Codec {
                 .addShape(c)
                 .addShape(l))
         .addRawInputContents(toRaw(windows, FP64))
+        .build();
+  }
+
+  /**
+   * Encodes a keyed request as FP64 raw contents: one window of the series' channels, with its
+   * key and times as parameters.
+   *
+   * @param model the model name; not null
+   * @param keyed the series and its window; not null
+   * @param horizon the horizon, at least 1
+   * @return the request
+   */
+  public static ModelInferRequest request(String model, KeyedRequest keyed, int horizon) {
+    return request(model, new double[][][] {keyed.channels()}, horizon).toBuilder()
+        .putParameters(SERIES_KEY, InferParameter.newBuilder().setStringParam(keyed.seriesKey()).build())
+        .putParameters(SERIES_END, InferParameter.newBuilder().setInt64Param(keyed.lastTimestamp()).build())
+        .putParameters(SERIES_STEP, InferParameter.newBuilder().setInt64Param(keyed.step()).build())
         .build();
   }
 

@@ -16,11 +16,18 @@
  * artifacts that appear, change or disappear. Metrics go to Micrometer; {@link
  * dev.sibyl.workers.MetricsEndpoint} serves them to Prometheus.
  *
+ * <p>Keyed requests ({@link dev.sibyl.workers.KeyedRequest}; v2 parameters {@code series_key},
+ * {@code series_end}, {@code series_step}) name a series: for AutoTimes and SMETimes the batcher
+ * keeps a KV-cache session per series channel and answers the keyed requests of a batch with one
+ * {@link dev.sibyl.models.api.KeyedForecaster#forecastAll} call, which decodes the new segments of
+ * all their series in shared decoder calls; a request without a key is stateless.
+ *
  * <h2>Client</h2>
  *
  * <p>{@link dev.sibyl.workers.InferenceClient} is the one interface: {@link
  * dev.sibyl.workers.InProcessClient} calls the batchers in the same JVM; {@link
- * dev.sibyl.workers.RemotePool} calls several workers (or Triton / KServe) with round robin,
+ * dev.sibyl.workers.RemotePool} calls several workers (or Triton / KServe) with round robin
+ * (keyed calls: consistent hashing of the series key, so a series stays on one worker),
  * deadlines, retries on another worker, backoff, a {@link dev.sibyl.workers.CircuitBreaker} per
  * endpoint and optional TLS / mutual TLS. A failure whose {@link
  * dev.sibyl.workers.InferenceException#fallBack()} is true means the pool, not the request, failed:

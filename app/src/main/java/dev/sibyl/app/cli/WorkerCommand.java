@@ -2,6 +2,8 @@ package dev.sibyl.app.cli;
 
 import ai.djl.engine.Engine;
 import dev.sibyl.app.SibylMain;
+import dev.sibyl.models.runtime.DeviceConfig;
+import dev.sibyl.models.runtime.ModelRuntime;
 import dev.sibyl.workers.BatchingConfig;
 import dev.sibyl.workers.MetricsEndpoint;
 import dev.sibyl.workers.ModelHost;
@@ -75,9 +77,15 @@ public final class WorkerCommand implements Callable<Integer> {
   @Option(names = "--tls-client-ca", paramLabel = "PEM", description = "CA of client certificates: require mutual TLS.")
   private Path tlsClientCa;
 
+  @Option(names = "--threads", paramLabel = "N", defaultValue = "1", description = "PyTorch intra-op threads (default ${DEFAULT-VALUE}; 0: the engine's default, one per core). On a small CPU machine more than one made the gRPC worker far slower: spinning OpenMP threads starve the gRPC threads.")
+  private int threads;
+
   @Override
   public Integer call() throws Exception {
     // 1. Options
+    if (threads < 0) {
+      throw new ParameterException(spec.commandLine(), "--threads must be >= 0, got " + threads);
+    }
     if (port < 0 || port > 65535) {
       throw new ParameterException(spec.commandLine(), "--port must be in [0, 65535], got " + port);
     }
@@ -105,6 +113,8 @@ public final class WorkerCommand implements Callable<Integer> {
     if (tlsClientCa != null && tlsCert == null) {
       throw new ParameterException(spec.commandLine(), "--tls-client-ca needs --tls-cert and --tls-key");
     }
+    // threads before the engine starts (the GPU count or the first artifact starts it)
+    ModelRuntime.start(new DeviceConfig(DeviceConfig.DEVICE_DEFAULT, threads, 0));
     if (workerDevice.isGpu()) {
       int gpus = Engine.getInstance().getGpuCount();
       if (workerDevice.gpu() >= gpus) {

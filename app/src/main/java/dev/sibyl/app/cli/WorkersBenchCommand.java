@@ -2,6 +2,8 @@ package dev.sibyl.app.cli;
 
 import dev.sibyl.models.api.WindowModel;
 import dev.sibyl.models.artifact.Artifacts;
+import dev.sibyl.models.runtime.DeviceConfig;
+import dev.sibyl.models.runtime.ModelRuntime;
 import dev.sibyl.workers.BatchingConfig;
 import dev.sibyl.workers.WorkerBench;
 import java.io.BufferedReader;
@@ -10,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -26,6 +29,12 @@ import picocli.CommandLine.Spec;
  * and client-side p50/p99 latency of both and their throughput ratio. Windows are consecutive
  * windows of {@code --data}. Meant for LLM-backed models, whose cost per call is what batching
  * amortises; any artifact runs.
+ *
+ * <p>{@code --mode keyed}: each series sends its own key and a window that advances by {@code
+ * --advance} points (default: the model's segment length) per request, so that a model with a
+ * per-series KV cache (AutoTimes, SMETimes) decodes one new token per channel, and the batched
+ * run decodes the new tokens of many series in one call. {@code --threads} sets PyTorch's
+ * intra-op threads for both runs (it must be set before the engine starts).
  */
 @Command(
     name = "workers",
@@ -62,25 +71,47 @@ public final class WorkersBenchCommand implements Callable<Integer> {
   @Option(names = "--warmup", paramLabel = "S", defaultValue = "2", description = "Warm-up seconds per run (default ${DEFAULT-VALUE}).")
   private int warmup;
 
+  @Option(names = "--mode", paramLabel = "stateless|keyed", defaultValue = "stateless", description = "stateless: every request a window of its own; keyed: every series its key and a window advancing by --advance points (default ${DEFAULT-VALUE}).")
+  private String mode;
+
+  @Option(names = "--advance", paramLabel = "N", defaultValue = "0", description = "Keyed mode: points each request adds (default: the model's segment.length, else 1).")
+  private int advance;
+
+  @Option(names = "--threads", paramLabel = "N", defaultValue = "1", description = "PyTorch intra-op threads of the worker, both runs (default ${DEFAULT-VALUE}; 0: the engine's default, one per core).")
+  private int threads;
+
   @Override
   public Integer call() throws Exception {
     // 1. Options
     if (series < 1 || maxBatch < 1 || seconds < 1 || warmup < 0) {
       throw new ParameterException(spec.commandLine(), "--series, --max-batch and --seconds must be >= 1, --warmup >= 0");
     }
+    if (!mode.equals("stateless") && !mode.equals("keyed")) {
+      throw new ParameterException(spec.commandLine(), "--mode must be stateless or keyed, got '" + mode + "'");
+    }
+    if (advance < 0 || threads < 0) {
+      throw new ParameterException(spec.commandLine(), "--advance and --threads must be >= 0");
+    }
+    // threads before the engine starts (loading the artifact starts it)
+    ModelRuntime.start(new DeviceConfig(DeviceConfig.DEVICE_DEFAULT, threads, 0));
     if (!Files.isRegularFile(data)) {
       throw new ParameterException(spec.commandLine(), "--data: no such file: " + data);
     }
     WindowModel model = Artifacts.load(artifact).model();
-    double[][][] windows = windows(model);
+    boolean keyed = mode.equals("keyed");
+    // keyed series advance through the whole file, stateless windows are drawn from its start
+    double[][] columns = columns(model, keyed ? Integer.MAX_VALUE : MAX_ROWS);
+    double[][][] windows = keyed ? new double[][][] {columns} : windows(columns, model.lookback());
+    int step = advance > 0 ? advance : Integer.parseInt(model.hyperparameters().getOrDefault("segment.length", "1"));
     PrintWriter err = spec.commandLine().getErr();
-    err.printf(Locale.ROOT, "%s L=%d H=%d, %d series, %d windows of %s%n", model.family(), model.lookback(), model.horizon(), series, windows.length, data);
+    err.printf(Locale.ROOT, "%s L=%d H=%d, %s, %d series, %d rows of %s, %d thread(s)%s%n", model.family(), model.lookback(), model.horizon(), mode, series, columns[0].length, data, threads,
+        keyed ? ", advancing " + step + " points per request" : "");
     err.flush();
 
     // 2. Batch 1, then dynamic batching, same load
-    WorkerBench.Result one = WorkerBench.run(model, new BatchingConfig(1, Duration.ZERO, 4096), windows, model.horizon(), series, Duration.ofSeconds(warmup), Duration.ofSeconds(seconds));
+    WorkerBench.Result one = run(model, new BatchingConfig(1, Duration.ZERO, 4096), windows, keyed, step);
     print(err, "batch 1", one);
-    WorkerBench.Result dyn = WorkerBench.run(model, new BatchingConfig(maxBatch, maxDelay, 4096), windows, model.horizon(), series, Duration.ofSeconds(warmup), Duration.ofSeconds(seconds));
+    WorkerBench.Result dyn = run(model, new BatchingConfig(maxBatch, maxDelay, 4096), windows, keyed, step);
     print(err, "dynamic", dyn);
     double ratio = dyn.throughput() / one.throughput();
     err.printf(Locale.ROOT, "throughput ratio dynamic / batch 1: %.2fx%n", ratio);
@@ -89,9 +120,18 @@ public final class WorkersBenchCommand implements Callable<Integer> {
     // 3. The JSON line
     spec.commandLine().getOut().println(String.format(Locale.ROOT,
         "{\"bench\":\"workers\",\"family\":\"%s\",\"lookback\":%d,\"horizon\":%d,\"series\":%d,\"seconds\":%d,"
-            + "\"batch1\":%s,\"dynamic\":%s,\"max_delay_ms\":%d,\"ratio\":%.4f}",
-        model.family(), model.lookback(), model.horizon(), series, seconds, json(one), json(dyn), maxDelay.toMillis(), ratio));
+            + "\"batch1\":%s,\"dynamic\":%s,\"max_delay_ms\":%d,\"mode\":\"%s\",\"threads\":%d,\"ratio\":%.4f}",
+        model.family(), model.lookback(), model.horizon(), series, seconds, json(one), json(dyn), maxDelay.toMillis(), mode, threads, ratio));
     return one.failed() + dyn.failed() == 0 ? 0 : 1;
+  }
+
+  private WorkerBench.Result run(WindowModel model, BatchingConfig batching, double[][][] windows, boolean keyed, int step) throws Exception {
+    Duration w = Duration.ofSeconds(warmup);
+    Duration m = Duration.ofSeconds(seconds);
+    if (!keyed) {
+      return WorkerBench.run(model, batching, windows, model.horizon(), series, w, m);
+    }
+    return WorkerBench.runKeyed(model, batching, windows[0], step, model.horizon(), series, w, m);
   }
 
   private static void print(PrintWriter err, String label, WorkerBench.Result r) {
@@ -106,8 +146,8 @@ public final class WorkersBenchCommand implements Callable<Integer> {
         r.maxBatch(), r.requests(), r.throughput(), r.p50Millis(), r.p99Millis(), r.meanBatch(), r.failed());
   }
 
-  /** Consecutive windows of the numeric columns: shape (n, channels, lookback). */
-  private double[][][] windows(WindowModel model) throws Exception {
+  /** The numeric columns the model takes, the first {@code maxRows} rows: shape (channels, rows). */
+  private double[][] columns(WindowModel model, int maxRows) throws Exception {
     List<double[]> rows = new ArrayList<>();
     try (BufferedReader in = Files.newBufferedReader(data)) {
       String header = in.readLine();
@@ -115,7 +155,7 @@ public final class WorkersBenchCommand implements Callable<Integer> {
         throw new ParameterException(spec.commandLine(), "--data: empty file: " + data);
       }
       String line;
-      while (rows.size() < MAX_ROWS && (line = in.readLine()) != null) {
+      while (rows.size() < maxRows && (line = in.readLine()) != null) {
         String[] f = line.split(",");
         List<Double> values = new ArrayList<>();
         for (String v : f) {
@@ -132,16 +172,25 @@ public final class WorkersBenchCommand implements Callable<Integer> {
     if (rows.get(0).length < channels) {
       throw new ParameterException(spec.commandLine(), "--data has " + rows.get(0).length + " numeric columns, the model needs " + channels);
     }
-    int n = rows.size() - model.lookback();
-    if (n < 1) {
+    if (rows.size() <= model.lookback()) {
       throw new ParameterException(spec.commandLine(), "--data has fewer rows than the lookback " + model.lookback());
     }
-    double[][][] w = new double[n][channels][model.lookback()];
+    double[][] columns = new double[channels][rows.size()];
+    for (int t = 0; t < rows.size(); t++) {
+      for (int c = 0; c < channels; c++) {
+        columns[c][t] = rows.get(t)[c];
+      }
+    }
+    return columns;
+  }
+
+  /** Consecutive windows of the columns: shape (rows - lookback, channels, lookback). */
+  private static double[][][] windows(double[][] columns, int lookback) {
+    int n = columns[0].length - lookback;
+    double[][][] w = new double[n][columns.length][];
     for (int i = 0; i < n; i++) {
-      for (int t = 0; t < model.lookback(); t++) {
-        for (int c = 0; c < channels; c++) {
-          w[i][c][t] = rows.get(i + t)[c];
-        }
+      for (int c = 0; c < columns.length; c++) {
+        w[i][c] = Arrays.copyOfRange(columns[c], i, i + lookback);
       }
     }
     return w;

@@ -46,9 +46,12 @@ class WorkerCommandTest {
     assertThat(run("worker", "--artifacts", dir.toString(), "--tls-cert", "a.pem")).isEqualTo(2);
     assertThat(lastError()).startsWith("--tls-cert and --tls-key go together");
 
+    assertThat(run("worker", "--artifacts", dir.toString(), "--threads", "-1")).isEqualTo(2);
+    assertThat(lastError()).startsWith("--threads must be >= 0, got -1");
+
     Files.createDirectories(dir.resolve("not-an-artifact"));
     assertThat(run("worker", "--artifacts", dir.toString(), "--port", "0")).isEqualTo(2);
     assertThat(lastError()).startsWith("--artifacts: no artifact (a directory with a manifest.json) under ");
-    assertThat(err.toString().strip().lines()).hasSize(7);
+    assertThat(err.toString().strip().lines()).hasSize(8);
   }
 }

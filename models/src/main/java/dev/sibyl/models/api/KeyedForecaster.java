@@ -1,5 +1,9 @@
 package dev.sibyl.models.api;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
 /**
  * An optional, stateful companion of {@link Forecaster} for models that keep per-series state
  * between calls, such as a decoder's KV cache (AutoTimes): the caller names the series, so that a
@@ -35,6 +39,40 @@ public interface KeyedForecaster extends AutoCloseable {
    * @throws IllegalArgumentException when the window is too short or the horizon not positive
    */
   double[] forecast(String seriesKey, SeriesWindow window, int horizon);
+
+  /**
+   * One series' part of a {@link #forecastAll} call.
+   *
+   * @param seriesKey identifies the series; not null
+   * @param window its recent observations; not null
+   */
+  record Request(String seriesKey, SeriesWindow window) {
+
+    /** Checks for nulls. */
+    public Request {
+      Objects.requireNonNull(seriesKey, "seriesKey");
+      Objects.requireNonNull(window, "window");
+    }
+  }
+
+  /**
+   * Point forecasts of many series at once, each what {@link #forecast} gives for it, so that an
+   * implementation can decode the new parts of many series in shared model calls (cross-series
+   * batching in an inference worker). Requests for the same key are answered in list order, as
+   * successive {@link #forecast} calls. This default calls {@link #forecast} for each request.
+   *
+   * @param requests the series and their windows; not null, may be empty
+   * @param horizon number of steps, positive
+   * @return per request its point forecasts, shape (horizon), in request order
+   * @throws IllegalArgumentException when a window is too short or the horizon not positive
+   */
+  default List<double[]> forecastAll(List<Request> requests, int horizon) {
+    List<double[]> out = new ArrayList<>(requests.size());
+    for (Request r : requests) {
+      out.add(forecast(r.seriesKey(), r.window(), horizon));
+    }
+    return out;
+  }
 
   /**
    * Drops a series' cached state (e.g. when its window restarts after a gap); unknown keys are

@@ -5,8 +5,12 @@ import ai.djl.ndarray.NDManager;
 import dev.sibyl.models.backbone.DecoderState;
 import dev.sibyl.models.timellm.RevIn;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Incremental AutoTimes for one series: the decoder's KV cache over the segments seen so far, so
@@ -31,7 +35,11 @@ import java.util.Deque;
  *
  * <p>A session may hold several series that complete their segments together (sensors sampled
  * on one clock): they share one batched cache and each append decodes one token per series in one
- * pass. Not thread-safe (owned by its caller); {@link #close()} frees the cache.
+ * pass. Sessions of different series can also be decoded together when they have cached the same
+ * number of segments ({@link #appendEach}, {@link #openEach}): their caches are stacked along the
+ * batch axis for the pass and handed back after it, so that a worker serving many series decodes
+ * their new tokens in one decoder call. Not thread-safe (owned by its caller); {@link #close()}
+ * frees the cache.
  */
 public final class AutoTimesSession implements AutoCloseable {
 
@@ -54,7 +62,20 @@ public final class AutoTimesSession implements AutoCloseable {
 
   private int rebuilds;
 
+  /** Tokens staged for the next decode, standardised, row-major (rows, stagedCount, S); or null. */
+  private float[] staged;
+
+  private int stagedCount;
+
+  /** The position of the first staged token (0 when the cache restarts). */
+  private int stagedPosition;
+
   AutoTimesSession(AutoTimes model, double[][] values) {
+    this(model, values, true);
+  }
+
+  /** Opens a session; without {@code decode} its first pass is staged for {@link #decodeStaged}. */
+  private AutoTimesSession(AutoTimes model, double[][] values, boolean decode) {
     this.model = model;
     this.config = model.config();
     this.network = model.network();
@@ -71,8 +92,61 @@ public final class AutoTimesSession implements AutoCloseable {
       }
       window[r] = Arrays.copyOfRange(values[r], values[r].length - l, values[r].length);
     }
-    rebuild(window);
-    rebuilds = 0;
+    stageRebuild(window);
+    if (decode) {
+      decodeStaged(List.of(this));
+    }
+  }
+
+  /**
+   * Opens one session per entry and runs their first passes together: one decoder call over all
+   * their rows (the sessions all start at position 0). Each session equals one opened alone.
+   *
+   * @param model the model; not null
+   * @param values per session, its series' newest observations; each shape (rows_i, n), n &gt;= L
+   * @return the sessions, in order; the caller closes them
+   * @throws IllegalArgumentException as {@link AutoTimes#openSession(double[][])}
+   */
+  static List<AutoTimesSession> openEach(AutoTimes model, List<double[][]> values) {
+    List<AutoTimesSession> opened = new ArrayList<>(values.size());
+    try {
+      for (double[][] v : values) {
+        opened.add(new AutoTimesSession(model, v, false));
+      }
+      decodeStaged(opened);
+    } catch (RuntimeException e) {
+      for (AutoTimesSession s : opened) {
+        s.close();
+      }
+      throw e;
+    }
+    return opened;
+  }
+
+  /**
+   * Appends one newly completed segment to each session, as {@link #append(double[][])} would one
+   * at a time, but decodes the sessions that have cached the same number of segments in one
+   * decoder call (their caches stacked along the batch axis), and the sessions that reach their
+   * bound in one rebuild pass. A session may appear once.
+   *
+   * @param sessions open sessions of this model, each at most once; not null
+   * @param segments per session its segments; each shape (rows_i, S)
+   * @throws IllegalArgumentException when the lists differ in size or a shape is wrong
+   * @throws IllegalStateException when a session is closed; after a failure of the decoder the
+   *     sessions are inconsistent and must be closed
+   */
+  static void appendEach(List<AutoTimesSession> sessions, List<double[][]> segments) {
+    if (sessions.size() != segments.size()) {
+      throw new IllegalArgumentException(
+          sessions.size() + " sessions but " + segments.size() + " segment blocks");
+    }
+    for (int i = 0; i < sessions.size(); i++) {
+      sessions.get(i).check(segments.get(i));
+    }
+    for (int i = 0; i < sessions.size(); i++) {
+      sessions.get(i).stageAppend(segments.get(i));
+    }
+    decodeStaged(sessions);
   }
 
   /**
@@ -93,6 +167,12 @@ public final class AutoTimesSession implements AutoCloseable {
    * @throws IllegalStateException when the session is closed
    */
   public void append(double[][] segments) {
+    check(segments);
+    stageAppend(segments);
+    decodeStaged(List.of(this));
+  }
+
+  private void check(double[][] segments) {
     int s = config.segmentLength();
     if (segments.length != rows) {
       throw new IllegalArgumentException("the session holds " + rows + " series, got " + segments.length + " segments");
@@ -105,6 +185,11 @@ public final class AutoTimesSession implements AutoCloseable {
     if (next == null) {
       throw new IllegalStateException("the autotimes session is closed");
     }
+  }
+
+  /** Stages one segment per series, or a rebuild from the newest context at the bound. */
+  private void stageAppend(double[][] segments) {
+    int s = config.segmentLength();
     if (history.size() >= config.streamMaxSegments()) {
       // evict: the newest context, positions from 0 again
       int keep = config.segments() - 1;
@@ -115,7 +200,7 @@ public final class AutoTimesSession implements AutoCloseable {
         System.arraycopy(segments[r], 0, w, keep * s, s);
         window[r] = w;
       }
-      rebuild(window);
+      stageRebuild(window);
       rebuilds++;
       return;
     }
@@ -129,7 +214,9 @@ public final class AutoTimesSession implements AutoCloseable {
       }
     }
     history.addLast(copy);
-    next = decode(tokens, 1, position, state);
+    staged = tokens;
+    stagedCount = 1;
+    stagedPosition = position;
   }
 
   /**
@@ -153,33 +240,70 @@ public final class AutoTimesSession implements AutoCloseable {
    * @return shape (rows, horizon), on the data's scale
    */
   public double[][] forecastAll(int horizon) {
-    if (horizon < 1) {
-      throw new IllegalArgumentException("horizon must be >= 1, got " + horizon);
+    return forecastEach(List.of(this), new int[] {horizon}).get(0);
+  }
+
+  /**
+   * {@link #forecastAll} of several sessions, with the rollouts beyond the cached segment of all
+   * of them in shared passes ({@link AutoTimes#PREDICT_ROWS} rows at a time).
+   *
+   * @param sessions open sessions of one model; not null
+   * @param horizons per session its horizon, each positive
+   * @return per session shape (rows_i, horizons[i]), on the data's scale
+   * @throws IllegalArgumentException when a horizon is not positive or the sizes differ
+   * @throws IllegalStateException when a session is closed
+   */
+  static List<double[][]> forecastEach(List<AutoTimesSession> sessions, int[] horizons) {
+    if (sessions.size() != horizons.length) {
+      throw new IllegalArgumentException(sessions.size() + " sessions but " + horizons.length + " horizons");
     }
-    if (next == null) {
-      throw new IllegalStateException("the autotimes session is closed");
-    }
-    int s = config.segmentLength();
-    int l = config.lookback();
-    double[][] first = destandardise(next);
-    double[][] out = new double[rows][];
-    if (horizon <= s) {
-      for (int r = 0; r < rows; r++) {
-        out[r] = Arrays.copyOf(first[r], horizon);
+    List<double[][]> out = new ArrayList<>(sessions.size());
+    List<double[]> contexts = new ArrayList<>();
+    int longest = 0;
+    for (int i = 0; i < sessions.size(); i++) {
+      AutoTimesSession x = sessions.get(i);
+      int horizon = horizons[i];
+      if (horizon < 1) {
+        throw new IllegalArgumentException("horizon must be >= 1, got " + horizon);
       }
+      if (x.next == null) {
+        throw new IllegalStateException("the autotimes session is closed");
+      }
+      int s = x.config.segmentLength();
+      int l = x.config.lookback();
+      double[][] first = x.destandardise(x.next);
+      double[][] f = new double[x.rows][];
+      for (int r = 0; r < x.rows; r++) {
+        f[r] = Arrays.copyOf(first[r], horizon);
+        if (horizon > s) {
+          // beyond the cached segment: the reference rollout from the newest context with it
+          double[] context = new double[l];
+          System.arraycopy(x.newestRow(r, l - s), 0, context, 0, l - s);
+          System.arraycopy(first[r], 0, context, l - s, s);
+          contexts.add(context);
+          longest = Math.max(longest, horizon - s);
+        }
+      }
+      out.add(f);
+    }
+    if (contexts.isEmpty()) {
       return out;
     }
-    double[][] contexts = new double[rows][];
-    for (int r = 0; r < rows; r++) {
-      double[] context = new double[l];
-      System.arraycopy(newestRow(r, l - s), 0, context, 0, l - s);
-      System.arraycopy(first[r], 0, context, l - s, s);
-      contexts[r] = context;
+    AutoTimes model = sessions.get(0).model;
+    int s = model.config().segmentLength();
+    double[][] rest = new double[contexts.size()][];
+    for (int from = 0; from < rest.length; from += AutoTimes.PREDICT_ROWS) {
+      int to = Math.min(rest.length, from + AutoTimes.PREDICT_ROWS);
+      double[][] part = model.rollout(contexts.subList(from, to).toArray(new double[0][]), longest, null);
+      System.arraycopy(part, 0, rest, from, part.length);
     }
-    double[][] rest = model.rollout(contexts, horizon - s, null);
-    for (int r = 0; r < rows; r++) {
-      out[r] = Arrays.copyOf(first[r], horizon);
-      System.arraycopy(rest[r], 0, out[r], s, horizon - s);
+    int c = 0;
+    for (int i = 0; i < sessions.size(); i++) {
+      if (horizons[i] > s) {
+        for (double[] f : out.get(i)) {
+          System.arraycopy(rest[c++], 0, f, s, horizons[i] - s);
+        }
+      }
     }
     return out;
   }
@@ -213,7 +337,7 @@ public final class AutoTimesSession implements AutoCloseable {
       j++;
     }
     try (DecoderState fresh = network.newState(rows)) {
-      return destandardise(decode(tokens, t, 0, fresh));
+      return destandardise(decode(network, s, tokens, rows, t, 0, fresh));
     }
   }
 
@@ -225,6 +349,11 @@ public final class AutoTimesSession implements AutoCloseable {
   /** Segments in the cache (the next token's position). */
   public int segments() {
     return history.size();
+  }
+
+  /** The KV cache, for tests; null without the LLM. */
+  DecoderState decoderState() {
+    return state;
   }
 
   /** How many times the bound forced a rebuild. */
@@ -243,7 +372,8 @@ public final class AutoTimesSession implements AutoCloseable {
     return Arrays.copyOfRange(all, all.length - count, all.length);
   }
 
-  private void rebuild(double[][] window) {
+  /** Resets the statistics and history to {@code window} and stages its full pass. */
+  private void stageRebuild(double[][] window) {
     int s = config.segmentLength();
     int l = config.lookback();
     int t = l / s;
@@ -271,8 +401,76 @@ public final class AutoTimesSession implements AutoCloseable {
       }
       history.addLast(seg);
     }
-    state = network.newState(rows);
-    next = decode(tokens, t, 0, state);
+    staged = tokens;
+    stagedCount = t;
+    stagedPosition = 0;
+  }
+
+  /** Sessions whose staged passes can share one decoder call. */
+  private record Group(int position, int count) {}
+
+  /**
+   * Runs the staged passes of the sessions: those at the same position with the same token count
+   * in one decoder call over their stacked caches (a restarting cache at position 0 with a fresh
+   * state), then hands each session its rows of the output and of the cache.
+   */
+  private static void decodeStaged(List<AutoTimesSession> sessions) {
+    Map<Group, List<AutoTimesSession>> groups = new LinkedHashMap<>();
+    for (AutoTimesSession s : sessions) {
+      if (s.staged != null) {
+        groups.computeIfAbsent(new Group(s.stagedPosition, s.stagedCount), g -> new ArrayList<>()).add(s);
+      }
+    }
+    for (Map.Entry<Group, List<AutoTimesSession>> e : groups.entrySet()) {
+      decodeGroup(e.getKey(), e.getValue());
+    }
+  }
+
+  private static void decodeGroup(Group g, List<AutoTimesSession> group) {
+    AutoTimesSession first = group.get(0);
+    AutoTimesNetwork network = first.network;
+    int s = first.config.segmentLength();
+    boolean fresh = g.position() == 0;
+    // 1. Release the caches that restart; one session alone keeps its own state
+    for (AutoTimesSession x : group) {
+      if (fresh) {
+        x.closeState();
+        x.state = network.newState(x.rows);
+      }
+    }
+    if (group.size() == 1) {
+      first.next = decode(network, s, first.staged, first.rows, g.count(), g.position(), first.state);
+      first.staged = null;
+      return;
+    }
+    // 2. Stack the rows: tokens (sum rows, count, S) row-major, caches along the batch axis
+    int total = 0;
+    for (AutoTimesSession x : group) {
+      total += x.rows;
+    }
+    float[] tokens = new float[total * g.count() * s];
+    List<DecoderState> states = new ArrayList<>(group.size());
+    int at = 0;
+    for (AutoTimesSession x : group) {
+      System.arraycopy(x.staged, 0, tokens, at, x.staged.length);
+      at += x.staged.length;
+      states.add(x.state);
+    }
+    boolean llm = first.state != null;
+    try (DecoderState stacked = llm ? (fresh ? network.newState(total) : DecoderState.concat(states)) : null) {
+      // 3. One pass for every series of the group
+      float[] last = decode(network, s, tokens, total, g.count(), g.position(), stacked);
+      // 4. Each session's rows back: its next segment and its cache
+      at = 0;
+      for (AutoTimesSession x : group) {
+        x.next = Arrays.copyOfRange(last, at, at + x.rows * s);
+        at += x.rows * s;
+        x.staged = null;
+      }
+      if (llm) {
+        stacked.splitInto(states);
+      }
+    }
   }
 
   /**
@@ -281,8 +479,8 @@ public final class AutoTimesSession implements AutoCloseable {
    * @param tokens standardised, row-major (rows, count, S)
    * @return the last token's output per series, standardised; row-major (rows, S)
    */
-  private float[] decode(float[] tokens, int count, int position, DecoderState cache) {
-    int s = config.segmentLength();
+  private static float[] decode(
+      AutoTimesNetwork network, int s, float[] tokens, int rows, int count, int position, DecoderState cache) {
     try (NDManager inputs = network.manager().newSubManager()) {
       NDArray y = network.forward(inputs, tokens, rows, position, cache); // (rows, count, S)
       float[] all = y.toFloatArray();

@@ -6,10 +6,14 @@ import dev.sibyl.models.artifact.Artifacts;
 import java.io.IOException;
 import java.nio.file.Path;
 import dev.sibyl.models.api.SeriesWindow;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * AutoTimes for the streaming pipeline: one {@link AutoTimesSession} (KV cache) per series, bounded
@@ -122,14 +126,7 @@ public final class AutoTimesStreaming implements KeyedForecaster {
     double[] values = window.values();
     Entry e = sessions.get(seriesKey);
     // 1. Where the session's boundary is in this window, or -1 when it must be rebuilt
-    int at = -1;
-    if (e != null && e.stepMillis == window.stepMillis()) {
-      int i = Arrays.binarySearch(times, e.boundaryTimestamp);
-      if (i >= 0 && values[i] == e.boundaryValue
-          && (n - 1 - i) / s < model.config().streamMaxSegments()) {
-        at = i;
-      }
-    }
+    int at = boundary(e, window);
     if (at < 0) {
       // 2a. (Re)build from the newest L points; the boundary is the newest point. The entry is
       // out of the map until its new session exists, so a failure leaves no broken entry behind.
@@ -155,6 +152,143 @@ public final class AutoTimesStreaming implements KeyedForecaster {
     int offset = n - 1 - at;
     double[] f = e.session.forecast(offset + horizon);
     return Arrays.copyOfRange(f, offset, offset + horizon);
+  }
+
+  /** The index of the entry's boundary point in the window, or -1 when it must be rebuilt. */
+  private int boundary(Entry e, SeriesWindow window) {
+    if (e == null || e.stepMillis != window.stepMillis()) {
+      return -1;
+    }
+    int i = Arrays.binarySearch(window.timestamps(), e.boundaryTimestamp);
+    int n = window.size();
+    if (i >= 0 && window.values()[i] == e.boundaryValue
+        && (n - 1 - i) / model.config().segmentLength() < model.config().streamMaxSegments()) {
+      return i;
+    }
+    return -1;
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Cross-series batching: the series new or to be rebuilt open in one pass, then the segments
+   * completed since each series' boundary are appended a step at a time, the series whose caches
+   * hold the same number of segments decoded in one pass (see {@link AutoTimesSession#appendEach}),
+   * and the rollouts beyond one segment run together. Requests repeating a key run in later rounds,
+   * and a round holds at most {@link #maxSeries()} series, so that the least-recently-used eviction
+   * never closes a session the round still uses. A failing round drops the sessions of its series
+   * (they rebuild on their next call) and throws.
+   */
+  @Override
+  public synchronized List<double[]> forecastAll(List<Request> requests, int horizon) {
+    if (horizon < 1) {
+      throw new IllegalArgumentException("horizon must be >= 1, got " + horizon);
+    }
+    for (Request r : requests) {
+      if (r.window().size() < minHistory()) {
+        throw new IllegalArgumentException(
+            "autotimes needs at least " + minHistory() + " values (minHistory), got " + r.window().size());
+      }
+    }
+    double[][] out = new double[requests.size()][];
+    List<Integer> left = new ArrayList<>();
+    for (int i = 0; i < requests.size(); i++) {
+      left.add(i);
+    }
+    while (!left.isEmpty()) {
+      List<Integer> round = new ArrayList<>();
+      List<Integer> later = new ArrayList<>();
+      Set<String> keys = new HashSet<>();
+      for (int i : left) {
+        if (round.size() < maxSeries && keys.add(requests.get(i).seriesKey())) {
+          round.add(i);
+        } else {
+          later.add(i);
+        }
+      }
+      try {
+        forecastRound(requests, round, horizon, out);
+      } catch (RuntimeException ex) {
+        for (int i : round) {
+          forget(requests.get(i).seriesKey());
+        }
+        throw ex;
+      }
+      left = later;
+    }
+    return Arrays.asList(out);
+  }
+
+  /** One round of {@link #forecastAll}: distinct keys, at most maxSeries of them. */
+  private void forecastRound(List<Request> requests, List<Integer> round, int horizon, double[][] out) {
+    int s = model.config().segmentLength();
+    // 1. Align every series: its entry and boundary, or a rebuild from the window
+    Entry[] entries = new Entry[round.size()];
+    int[] at = new int[round.size()];
+    List<Integer> rebuild = new ArrayList<>();
+    for (int j = 0; j < round.size(); j++) {
+      Request r = requests.get(round.get(j));
+      entries[j] = sessions.get(r.seriesKey());
+      at[j] = boundary(entries[j], r.window());
+      if (at[j] < 0) {
+        rebuild.add(j);
+      }
+    }
+    // 2. The rebuilt series in one pass; the entries are out of the map until their sessions exist
+    if (!rebuild.isEmpty()) {
+      List<double[][]> windows = new ArrayList<>(rebuild.size());
+      for (int j : rebuild) {
+        Request r = requests.get(round.get(j));
+        Entry old = sessions.remove(r.seriesKey());
+        if (old != null) {
+          old.session.close();
+        }
+        windows.add(new double[][] {r.window().values()});
+      }
+      List<AutoTimesSession> opened = AutoTimesSession.openEach(model, windows);
+      for (int k = 0; k < rebuild.size(); k++) {
+        int j = rebuild.get(k);
+        Entry e = new Entry();
+        e.session = opened.get(k);
+        sessions.put(requests.get(round.get(j)).seriesKey(), e);
+        entries[j] = e;
+        at[j] = requests.get(round.get(j)).window().size() - 1;
+      }
+    }
+    // 3. Completed segments, one step at a time for all series that have one more
+    while (true) {
+      List<AutoTimesSession> step = new ArrayList<>();
+      List<double[][]> segments = new ArrayList<>();
+      for (int j = 0; j < round.size(); j++) {
+        double[] values = requests.get(round.get(j)).window().values();
+        if (values.length - 1 - at[j] >= s) {
+          step.add(entries[j].session);
+          segments.add(new double[][] {Arrays.copyOfRange(values, at[j] + 1, at[j] + 1 + s)});
+          at[j] += s;
+        }
+      }
+      if (step.isEmpty()) {
+        break;
+      }
+      AutoTimesSession.appendEach(step, segments);
+    }
+    // 4. The forecasts from the boundaries, without the steps already observed
+    List<AutoTimesSession> all = new ArrayList<>(round.size());
+    int[] horizons = new int[round.size()];
+    for (int j = 0; j < round.size(); j++) {
+      SeriesWindow w = requests.get(round.get(j)).window();
+      Entry e = entries[j];
+      e.boundaryTimestamp = w.timestamps()[at[j]];
+      e.boundaryValue = w.values()[at[j]];
+      e.stepMillis = w.stepMillis();
+      all.add(e.session);
+      horizons[j] = w.size() - 1 - at[j] + horizon;
+    }
+    List<double[][]> f = AutoTimesSession.forecastEach(all, horizons);
+    for (int j = 0; j < round.size(); j++) {
+      int offset = horizons[j] - horizon;
+      out[round.get(j)] = Arrays.copyOfRange(f.get(j)[0], offset, offset + horizon);
+    }
   }
 
   @Override
