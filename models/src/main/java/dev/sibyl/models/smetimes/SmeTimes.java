@@ -243,7 +243,7 @@ public final class SmeTimes implements WindowModel {
     float[] last = new float[n * s];
     try (NDScope scope = new NDScope();
         DecoderState state = network.newState(n)) {
-      float[] all = network.forward(network.manager(), tokens, prompts, n, 0, state).prediction().toFloatArray();
+      float[] all = network.forward(network.manager(), tokens, prompts, n, 0, null, state).prediction().toFloatArray();
       for (int i = 0; i < n; i++) {
         System.arraycopy(all, (i * t + t - 1) * s, last, i * s, s);
       }

@@ -18,6 +18,8 @@ import java.util.Map;
  *     fixed at 1/2 ({@code fusion=fixed})
  * @param experts K, the linear experts after the backbone (the base predictor comes on top)
  * @param balanceWeight the weight of the load-balancing loss, 0 turns it off
+ * @param baseSegments B, the segments of lookback up to a token its base predictor reads (its own
+ *     included); {@code base.segments=0} means the whole context (T)
  * @param promptCache the most prompt embeddings held in memory
  */
 public record SmeTimesConfig(
@@ -26,6 +28,7 @@ public record SmeTimesConfig(
     boolean learnedFusion,
     int experts,
     double balanceWeight,
+    int baseSegments,
     int promptCache) {
 
   /** Key: {@code true} to fuse the statistical prompt, {@code false} for the ablation. */
@@ -36,6 +39,11 @@ public record SmeTimesConfig(
   public static final String EXPERTS = "experts";
   /** Key: the weight of the load-balancing loss. */
   public static final String BALANCE_WEIGHT = "balance.weight";
+  /**
+   * Key: B, the segments of lookback up to a token the base predictor reads, 0 for the whole context;
+   * 1 is the token's own segment alone.
+   */
+  public static final String BASE_SEGMENTS = "base.segments";
   /** Key: the most prompt embeddings cached. */
   public static final String PROMPT_CACHE = "prompt.cache";
 
@@ -53,6 +61,7 @@ public record SmeTimesConfig(
     d.put(FUSION, LEARNED);
     d.put(EXPERTS, "4");
     d.put(BALANCE_WEIGHT, "0.01");
+    d.put(BASE_SEGMENTS, "0");
     // a training split of ETTh1 holds about 60k distinct segments per pass, its validation 24k
     d.put(PROMPT_CACHE, "131072");
     return Collections.unmodifiableMap(d);
@@ -112,7 +121,14 @@ public record SmeTimesConfig(
         fusion.equals(LEARNED),
         integer(hp, EXPERTS, 1),
         weight,
+        baseSegments(hp, autoTimes.segments()),
         integer(hp, PROMPT_CACHE, 1));
+  }
+
+  /** 0 is resolved to the context's T, so that the manifest names the B the weights were shaped by. */
+  private static int baseSegments(Map<String, String> hp, int contextSegments) {
+    int b = integer(hp, BASE_SEGMENTS, 0);
+    return b == 0 ? contextSegments : b;
   }
 
   private static String word(Map<String, String> hp, String key) {
@@ -172,6 +188,7 @@ public record SmeTimesConfig(
     m.put(FUSION, learnedFusion ? LEARNED : FIXED);
     m.put(EXPERTS, "" + experts);
     m.put(BALANCE_WEIGHT, "" + balanceWeight);
+    m.put(BASE_SEGMENTS, "" + baseSegments);
     m.put(PROMPT_CACHE, "" + promptCache);
     return Collections.unmodifiableMap(m);
   }

@@ -213,7 +213,7 @@ public final class SmeTimesFamily implements ModelFamily {
           NDArray mu = m.create(mean, new Shape(n, 1, 1));
           NDArray sigma = m.create(std, new Shape(n, 1, 1));
           try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-            SmeTimesNetwork.Output out = network.forward(m, tokens, prompts, n, 0, state);
+            SmeTimesNetwork.Output out = network.forward(m, tokens, prompts, n, 0, null, state);
             NDArray mse = out.prediction().mul(sigma).add(mu).sub(target).square().mean();
             NDArray total = balanceWeight > 0 ? mse.add(out.balance().mul(balanceWeight)) : mse;
             collector.backward(total);

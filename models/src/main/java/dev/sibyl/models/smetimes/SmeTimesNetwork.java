@@ -104,7 +104,7 @@ final class SmeTimesNetwork implements AutoCloseable {
     m.put("moe.gate.b", new long[] {k + 1});
     m.put("moe.experts.w", new long[] {d, k * s});
     m.put("moe.experts.b", new long[] {k * s});
-    m.put("moe.base.w", new long[] {s, s});
+    m.put("moe.base.w", new long[] {config.baseSegments() * s, s});
     m.put("moe.base.b", new long[] {s});
     return m;
   }
@@ -200,10 +200,14 @@ final class SmeTimesNetwork implements AutoCloseable {
    *     prompts
    * @param n N, the sequences
    * @param first the place of the first new token from the start of the context
+   * @param past the standardised segments just before the first new token, oldest first, for the
+   *     base predictor: the last min(first, B - 1) of them, row-major (N, P, S); null when first = 0
    * @param state from {@link #newState}, null without the LLM; closed by the caller after backward
    * @return the prediction (N, T, S) standardised, the gate (N, T, K + 1), the balance loss
    */
-  Output forward(NDManager inputs, float[] segments, float[] promptEmbeddings, int n, int first, DecoderState state) {
+  Output forward(
+      NDManager inputs, float[] segments, float[] promptEmbeddings, int n, int first, float[] past,
+      DecoderState state) {
     int s = config.segmentLength();
     int d = decoder.config().dim();
     int t = segments.length / (n * s);
@@ -229,7 +233,8 @@ final class SmeTimesNetwork implements AutoCloseable {
     // 4. The frozen decoder, causal over the tokens (and everything already in the state)
     NDArray hidden = config.base().llm() ? decoder.forward(e, state, useLayers) : e;
     // 5. The experts and the base predictor, mixed per token
-    MixtureOfExperts.Output out = moe.forward(hidden, x);
+    NDArray before = past == null || past.length == 0 ? null : inputs.create(past, new Shape(n, past.length / (n * s), s));
+    MixtureOfExperts.Output out = moe.forward(hidden, x, before);
     return new Output(out.prediction(), out.gate(), out.balance());
   }
 
