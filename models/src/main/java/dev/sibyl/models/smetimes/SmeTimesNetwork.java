@@ -10,6 +10,7 @@ import dev.sibyl.models.autotimes.TimestampEmbeddings;
 import dev.sibyl.models.backbone.Decoder;
 import dev.sibyl.models.backbone.DecoderState;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -111,7 +112,10 @@ final class SmeTimesNetwork implements AutoCloseable {
 
   /**
    * PyTorch's {@code nn.Linear} initialisation (uniform in {@code +-1/sqrt(fan_in)}) drawn from the
-   * seed; the fusion gate starts at 0 (alpha = 1/2) and the timestamp scale at 1 (AutoTimes).
+   * seed; the fusion gate starts at 0 (alpha = 1/2) and the timestamp scale at 1 (AutoTimes). The
+   * base predictor starts as DLinear's does (every weight 1/fan_in, bias 0: the mean of what it
+   * reads): a random map of B * S = 672 inputs adds noise of variance about 1/3 to every output,
+   * more than the few hundred steps of a training run at learning rate 0.001 remove.
    */
   static Map<String, Weights.Tensor> initial(SmeTimesConfig config, Decoder decoder, long seed) {
     Random random = new Random(seed);
@@ -126,7 +130,9 @@ final class SmeTimesNetwork implements AutoCloseable {
       float[] a = new float[size];
       if (e.getKey().equals("timestamp.scale")) {
         a[0] = 1f;
-      } else if (!e.getKey().equals("fusion.gate")) {
+      } else if (e.getKey().equals("moe.base.w")) {
+        Arrays.fill(a, 1f / shape[0]);
+      } else if (!e.getKey().equals("fusion.gate") && !e.getKey().equals("moe.base.b")) {
         if (shape.length == 2) {
           bound = 1 / Math.sqrt(shape[0]); // the bias that follows shares its weight's fan-in
         }
@@ -209,9 +215,23 @@ final class SmeTimesNetwork implements AutoCloseable {
       NDManager inputs, float[] segments, float[] promptEmbeddings, int n, int first, float[] past,
       DecoderState state) {
     int s = config.segmentLength();
+    return forward(inputs, inputs.create(segments, new Shape(n, segments.length / (n * s), s)), promptEmbeddings,
+        first, past, state);
+  }
+
+  /**
+   * {@link #forward(NDManager, float[], float[], int, int, float[], DecoderState)} over segments
+   * already in an array, so that the gradient also flows into them (the training's rollout pass
+   * feeds a prediction back as a token).
+   *
+   * @param x standardised segments; shape (N, T, S)
+   */
+  Output forward(
+      NDManager inputs, NDArray x, float[] promptEmbeddings, int first, float[] past, DecoderState state) {
+    int s = config.segmentLength();
     int d = decoder.config().dim();
-    int t = segments.length / (n * s);
-    NDArray x = inputs.create(segments, new Shape(n, t, s));
+    int n = (int) x.getShape().get(0);
+    int t = (int) x.getShape().get(1);
     // 1. Segment embedding, L2-normalised as AutoTimes does (the prompt embeddings are too)
     NDArray e = embedding.forward(x);
     e = e.div(e.square().sum(new int[] {2}, true).add(NORM_EPS).sqrt());

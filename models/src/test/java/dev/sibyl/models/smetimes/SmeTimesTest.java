@@ -266,6 +266,8 @@ class SmeTimesTest {
         };
     Map<String, String> hp = small(checkpoint);
     hp.remove(AutoTimesConfig.BACKBONE);
+    // true segments only, so that every text embedded is one of the series' segments (counted below)
+    hp.put(SmeTimesConfig.ROLLOUT_WEIGHT, "0");
     TrainingOptions options = new TrainingOptions(6, 4, 0.01, 6, 7, checkpoint, hp);
     SmeTimes probe = model(small(checkpoint));
     float[] tableBefore = probe.backbone().decoder().embeddingTable().toFloatArray();
@@ -287,6 +289,45 @@ class SmeTimesTest {
     }
     // the prompts were embedded once each: the series has at most 160 - S + 1 distinct segments
     assertTrue(trained.promptsComputed() <= 160 - S + 1, "computed " + trained.promptsComputed());
+  }
+
+  @Test
+  void rolloutLossTrainsOnThePredictionFedBackWithItsOwnPrompt() throws Exception {
+    Path checkpoint = TinyLm.file(TinyLm.CHECKPOINT);
+    double[] s = series(96, 0);
+    double[][] rows = new double[s.length][];
+    for (int t = 0; t < s.length; t++) {
+      rows[t] = new double[] {s[t]};
+    }
+    TrainingData data = new TrainingData("sine", rows, rows, L, S);
+    Map<String, float[]> trained = new HashMap<>();
+    long[] computed = new long[2];
+    for (int i = 0; i < 2; i++) {
+      Map<String, String> hp = small(checkpoint);
+      hp.remove(AutoTimesConfig.BACKBONE);
+      hp.put(SmeTimesConfig.ROLLOUT_WEIGHT, i == 0 ? "0" : "1");
+      TrainingResult result =
+          new SmeTimesFamily().train(data, new TrainingOptions(1, 8, 0.01, 1, 7, checkpoint, hp), TrainingListener.NONE);
+      SmeTimes model = (SmeTimes) result.model();
+      assertEquals(i == 0 ? "0.0" : "1.0", model.hyperparameters().get(SmeTimesConfig.ROLLOUT_WEIGHT));
+      computed[i] = model.promptsComputed();
+      if (i == 1) {
+        for (var e : model.weights().entrySet()) {
+          trained.put(e.getKey(), e.getValue().data());
+        }
+      } else {
+        model.weights().forEach((k, v) -> trained.put("off." + k, v.data()));
+      }
+    }
+    // the second pass changed the gradient of every part it runs through, the base predictor included
+    for (String name : List.of("embed.w1", "moe.gate.w", "moe.base.w")) {
+      assertFalse(Arrays.equals(trained.get(name), trained.get("off." + name)), name);
+    }
+    // and the predicted segments fed back got prompts of their own, on top of the series' texts
+    assertTrue(computed[1] > computed[0], "prompts " + computed[0] + " without, " + computed[1] + " with the rollout");
+    var e = assertThrows(IllegalArgumentException.class,
+        () -> SmeTimesConfig.parse(Map.of(AutoTimesConfig.SEGMENT_LENGTH, "" + S, SmeTimesConfig.ROLLOUT_WEIGHT, "-1"), L, S));
+    assertTrue(e.getMessage().contains("'rollout.weight' must be a number >= 0, got '-1'"), e.getMessage());
   }
 
   @Test
