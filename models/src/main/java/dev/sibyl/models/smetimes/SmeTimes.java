@@ -34,9 +34,9 @@ import java.util.Map;
  * here K = 4 by default; the experts are linear (the paper's and the issue's), whereas AutoTimes
  * here projects with an MLP; the base predictor's lookback is cut into the same segments as the
  * tokens, so one weight matrix serves every position and a streaming session needs only its cached
- * segments, and it starts as DLinear's linear layer does (the mean of its input); training adds a
- * two-step rollout loss ({@code rollout.weight}) to AutoTimes' next-segment loss, since the model is
- * used by rolling its own predictions forward.
+ * segments, and it starts as DLinear's linear layer does (the mean of its input); training can add a
+ * two-step rollout loss ({@code rollout.weight}, off by default) to AutoTimes' next-segment loss,
+ * since the model is used by rolling its own predictions forward.
  *
  * <p>The model holds the loaded backbone and its parameters for its lifetime (a {@link
  * WindowModel} has no close). {@link #predict} is thread-safe.

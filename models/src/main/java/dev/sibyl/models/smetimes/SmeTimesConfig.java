@@ -68,7 +68,9 @@ public record SmeTimesConfig(
     d.put(FUSION, LEARNED);
     d.put(EXPERTS, "4");
     d.put(BALANCE_WEIGHT, "0.01");
-    d.put(ROLLOUT_WEIGHT, "1");
+    // off by default: 2 of 6 training runs with the rollout pass on ETTh1 died in native code (see
+    // docs/results.md, SMETimes second round); the cause is open
+    d.put(ROLLOUT_WEIGHT, "0");
     d.put(BASE_SEGMENTS, "0");
     // a training split of ETTh1 holds about 60k distinct segments per pass, its validation 24k
     d.put(PROMPT_CACHE, "131072");
