@@ -38,9 +38,10 @@ import java.util.Random;
  * in one harness): every position of a window of L + S points predicts the segment after it, the
  * loss is the MSE over all positions on the data's scale, plus {@code balance.weight} times the
  * mixture's load-balancing loss, plus {@code rollout.weight} times the two-step rollout loss (the
- * last token fed its predecessor's prediction instead of the true segment; see {@link
- * #rolloutLoss}), SMETimes' departure from AutoTimes' objective. A batch whose loss or gradients are not finite is skipped (its
- * gradients are dropped, Adam's moments kept), so that one bad batch cannot poison every parameter.
+ * last token fed its predecessor's prediction instead of the true segment; off by default), this
+ * family's departure from AutoTimes' objective. A batch whose loss or gradients are not finite is
+ * skipped (its gradients are dropped, Adam's moments kept), so that one bad batch cannot poison
+ * every parameter.
  * The prompt of every segment a batch holds is embedded by the LLM the first time it is seen and
  * cached: the first epoch pays for the training split's prompts, later epochs read them.
  */
@@ -211,7 +212,8 @@ public final class SmeTimesFamily implements ModelFamily {
             tokens[r * l + k] = (float) x[r][k];
           }
         }
-        float[] rolledPrompts = rollout && prompts != null ? rolledPrompts(network, tokens, prompts, n, t, mean, std) : null;
+        float[] rolledPrompts =
+            rollout && prompts != null ? rolledPrompts(network, tokens, prompts, n, t, mean, std) : null;
         double loss;
         try (NDScope scope = new NDScope();
             DecoderState state = network.newState(n);

@@ -253,7 +253,8 @@ final class SmeTimesNetwork implements AutoCloseable {
     // 4. The frozen decoder, causal over the tokens (and everything already in the state)
     NDArray hidden = config.base().llm() ? decoder.forward(e, state, useLayers) : e;
     // 5. The experts and the base predictor, mixed per token
-    NDArray before = past == null || past.length == 0 ? null : inputs.create(past, new Shape(n, past.length / (n * s), s));
+    NDArray before =
+        past == null || past.length == 0 ? null : inputs.create(past, new Shape(n, past.length / (n * s), s));
     MixtureOfExperts.Output out = moe.forward(hidden, x, before);
     return new Output(out.prediction(), out.gate(), out.balance());
   }
