@@ -1,17 +1,25 @@
 package dev.sibyl.models.smetimes;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
 
 /**
  * SMETimes' dynamic mixture of experts after the backbone (Fan et al., 2025): K linear experts
  * from a token's hidden state to the next segment, plus a domain base predictor, mixed per token by
  * a softmax gate over the K + 1 of them.
  *
- * <p>The base predictor is a linear model of the token's own (standardised) segment to the next
- * one. Why the segment and not the whole lookback up to the token: every position then sees the same
- * amount of history, so one set of weights serves all positions, and a streaming session needs
- * nothing but the newest segment. It gives the gate a cheap, backbone-free forecast to fall back on
- * per token, which is the reference's point of a "domain-specific base predictor".
+ * <p>The base predictor is a linear model of the raw (standardised) lookback up to the token: the
+ * token's own segment and the {@code base.segments - 1} before it, B * S points to the next S, the
+ * one set of weights shared by every position (DLinear's linear map without the decomposition, made
+ * causal). Positions with fewer than B segments before them see zeros in place of the missing ones:
+ * zero is the context's mean on the standardised scale, the neutral value, and it keeps the output
+ * at token t a function of the segments up to t only. At the last position of a 672-point context
+ * (B = 7) it reads the whole context, as the paper's "domain-specific base predictor" does, which
+ * gives the gate a strong backbone-free forecast to lean on; B = 1 is the earlier design (the token's
+ * own segment), kept as an option. A streaming session passes the B - 1 segments before its new
+ * token ({@code past}).
  *
  * <p>Load balancing (Switch Transformer style, on the K experts only: the base predictor's share is
  * left to the gate): with the gate renormalised over the experts, {@code f_i} the fraction of tokens
@@ -29,7 +37,8 @@ final class MixtureOfExperts {
   private final NDArray gateB; // (K + 1)
   private final NDArray expertW; // (D, K * S)
   private final NDArray expertB; // (K * S)
-  private final NDArray baseW; // (S, S)
+  private final int lags;
+  private final NDArray baseW; // (B * S, S), oldest lag first
   private final NDArray baseB; // (S)
 
   /** The mixed prediction, the gate and the load-balancing loss of one pass. */
@@ -40,6 +49,7 @@ final class MixtureOfExperts {
       NDArray baseB) {
     this.experts = experts;
     this.segment = segment;
+    this.lags = (int) (baseW.getShape().get(0) / segment);
     this.gateW = gateW;
     this.gateB = gateB;
     this.expertW = expertW;
@@ -58,22 +68,62 @@ final class MixtureOfExperts {
     return hidden.matMul(gateW).add(gateB).softmax(2);
   }
 
+  /** B, the segments the base predictor reads per token (its own included). */
+  int lags() {
+    return lags;
+  }
+
   /**
    * Mixes the experts and the base predictor.
    *
    * @param hidden the backbone's hidden states; shape (N, T, D)
    * @param segments every token's own standardised segment; shape (N, T, S)
+   * @param past the standardised segments just before the first token, oldest first, at most B - 1
+   *     of them; shape (N, P, S); null for none (the first token starts the sequence)
    * @return the prediction (N, T, S), the gate (N, T, K + 1) and the balance loss (scalar)
    */
-  Output forward(NDArray hidden, NDArray segments) {
+  Output forward(NDArray hidden, NDArray segments, NDArray past) {
     long n = hidden.getShape().get(0);
     long t = hidden.getShape().get(1);
     NDArray g = gate(hidden);
     NDArray expert = hidden.matMul(expertW).add(expertB).reshape(n, t, experts, segment); // (N, T, K, S)
-    NDArray base = segments.matMul(baseW).add(baseB).expandDims(2); // (N, T, 1, S)
+    NDArray base = base(segments, past).expandDims(2); // (N, T, 1, S)
     NDArray all = expert.concat(base, 2); // (N, T, K + 1, S)
     NDArray prediction = all.mul(g.expandDims(3)).sum(new int[] {2});
     return new Output(prediction, g, balance(g));
+  }
+
+  /**
+   * The base predictor alone: per token, the linear map of its B newest segments.
+   *
+   * @param segments shape (N, T, S)
+   * @param past shape (N, P, S) with P < B, or null
+   * @return shape (N, T, S)
+   */
+  NDArray base(NDArray segments, NDArray past) {
+    long n = segments.getShape().get(0);
+    long t = segments.getShape().get(1);
+    long p = past == null ? 0 : past.getShape().get(1);
+    if (p >= lags) {
+      throw new IllegalArgumentException(
+          "the base predictor reads " + (lags - 1) + " past segments at most, got " + past.getShape());
+    }
+    // 1. The history padded with zeros to B - 1 segments before the first token: (N, B - 1 + T, S)
+    NDArray history = segments;
+    if (past != null && p > 0) {
+      history = past.concat(history, 1);
+    }
+    if (lags - 1 - p > 0) {
+      history = segments.getManager().zeros(new Shape(n, lags - 1 - p, segment)).concat(history, 1);
+    }
+    // 2. Token t's lags side by side, oldest first: (N, T, B * S)
+    NDList lagged = new NDList(lags);
+    for (int j = 0; j < lags; j++) {
+      lagged.add(history.get(":, " + j + ":" + (j + t) + ", :"));
+    }
+    NDArray x = lags == 1 ? lagged.get(0) : NDArrays.concat(lagged, 2);
+    // 3. One linear map for every position
+    return x.matMul(baseW).add(baseB);
   }
 
   /** {@code K * sum_i f_i P_i} over the experts, the gate renormalised without the base. */

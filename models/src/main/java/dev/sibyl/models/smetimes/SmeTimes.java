@@ -23,14 +23,20 @@ import java.util.Map;
  * ({@link PromptEmbeddings}); (2) adaptive fusion, token = alpha * embed(segment) + (1 - alpha) *
  * prompt embedding with alpha = sigmoid(g) learned; (3) a dynamic mixture of experts after the
  * backbone ({@link MixtureOfExperts}: K linear experts and a base predictor under a per-token
- * softmax gate, with a load-balancing loss).
+ * softmax gate, with a load-balancing loss). The base predictor is the paper's linear model of the
+ * raw lookback, made causal: token t reads the {@code base.segments} segments up to t (the whole
+ * 672-point context at the last token), zeros standing in for segments before the context.
  *
  * <p>Departures: the backbone is stories260K (width 64), far below the paper's 3B; the time-range
  * clause of the prompt is AutoTimes' relative timestamp text, embedded and added separately (see
  * {@link StatisticalPrompt} for why); both embeddings are L2-normalised before the fusion, as
  * AutoTimes normalises before adding its timestamps; the reference ships K = 1 (the mixture off),
  * here K = 4 by default; the experts are linear (the paper's and the issue's), whereas AutoTimes
- * here projects with an MLP.
+ * here projects with an MLP; the base predictor's lookback is cut into the same segments as the
+ * tokens, so one weight matrix serves every position and a streaming session needs only its cached
+ * segments, and it starts as DLinear's linear layer does (the mean of its input); training can add a
+ * two-step rollout loss ({@code rollout.weight}, off by default) to AutoTimes' next-segment loss,
+ * since the model is used by rolling its own predictions forward.
  *
  * <p>The model holds the loaded backbone and its parameters for its lifetime (a {@link
  * WindowModel} has no close). {@link #predict} is thread-safe.
@@ -243,7 +249,7 @@ public final class SmeTimes implements WindowModel {
     float[] last = new float[n * s];
     try (NDScope scope = new NDScope();
         DecoderState state = network.newState(n)) {
-      float[] all = network.forward(network.manager(), tokens, prompts, n, 0, state).prediction().toFloatArray();
+      float[] all = network.forward(network.manager(), tokens, prompts, n, 0, null, state).prediction().toFloatArray();
       for (int i = 0; i < n; i++) {
         System.arraycopy(all, (i * t + t - 1) * s, last, i * s, s);
       }

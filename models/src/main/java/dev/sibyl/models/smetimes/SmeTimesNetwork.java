@@ -10,6 +10,7 @@ import dev.sibyl.models.autotimes.TimestampEmbeddings;
 import dev.sibyl.models.backbone.Decoder;
 import dev.sibyl.models.backbone.DecoderState;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -104,14 +105,17 @@ final class SmeTimesNetwork implements AutoCloseable {
     m.put("moe.gate.b", new long[] {k + 1});
     m.put("moe.experts.w", new long[] {d, k * s});
     m.put("moe.experts.b", new long[] {k * s});
-    m.put("moe.base.w", new long[] {s, s});
+    m.put("moe.base.w", new long[] {config.baseSegments() * s, s});
     m.put("moe.base.b", new long[] {s});
     return m;
   }
 
   /**
    * PyTorch's {@code nn.Linear} initialisation (uniform in {@code +-1/sqrt(fan_in)}) drawn from the
-   * seed; the fusion gate starts at 0 (alpha = 1/2) and the timestamp scale at 1 (AutoTimes).
+   * seed; the fusion gate starts at 0 (alpha = 1/2) and the timestamp scale at 1 (AutoTimes). The
+   * base predictor starts as DLinear's does (every weight 1/fan_in, bias 0: the mean of what it
+   * reads): a random map of B * S = 672 inputs adds noise of variance about 1/3 to every output,
+   * more than the few hundred steps of a training run at learning rate 0.001 remove.
    */
   static Map<String, Weights.Tensor> initial(SmeTimesConfig config, Decoder decoder, long seed) {
     Random random = new Random(seed);
@@ -126,7 +130,9 @@ final class SmeTimesNetwork implements AutoCloseable {
       float[] a = new float[size];
       if (e.getKey().equals("timestamp.scale")) {
         a[0] = 1f;
-      } else if (!e.getKey().equals("fusion.gate")) {
+      } else if (e.getKey().equals("moe.base.w")) {
+        Arrays.fill(a, 1f / shape[0]);
+      } else if (!e.getKey().equals("fusion.gate") && !e.getKey().equals("moe.base.b")) {
         if (shape.length == 2) {
           bound = 1 / Math.sqrt(shape[0]); // the bias that follows shares its weight's fan-in
         }
@@ -200,14 +206,32 @@ final class SmeTimesNetwork implements AutoCloseable {
    *     prompts
    * @param n N, the sequences
    * @param first the place of the first new token from the start of the context
+   * @param past the standardised segments just before the first new token, oldest first, for the
+   *     base predictor: the last min(first, B - 1) of them, row-major (N, P, S); null when first = 0
    * @param state from {@link #newState}, null without the LLM; closed by the caller after backward
    * @return the prediction (N, T, S) standardised, the gate (N, T, K + 1), the balance loss
    */
-  Output forward(NDManager inputs, float[] segments, float[] promptEmbeddings, int n, int first, DecoderState state) {
+  Output forward(
+      NDManager inputs, float[] segments, float[] promptEmbeddings, int n, int first, float[] past,
+      DecoderState state) {
+    int s = config.segmentLength();
+    return forward(inputs, inputs.create(segments, new Shape(n, segments.length / (n * s), s)), promptEmbeddings,
+        first, past, state);
+  }
+
+  /**
+   * {@link #forward(NDManager, float[], float[], int, int, float[], DecoderState)} over segments
+   * already in an array, so that the gradient also flows into them (the training's rollout pass
+   * feeds a prediction back as a token).
+   *
+   * @param x standardised segments; shape (N, T, S)
+   */
+  Output forward(
+      NDManager inputs, NDArray x, float[] promptEmbeddings, int first, float[] past, DecoderState state) {
     int s = config.segmentLength();
     int d = decoder.config().dim();
-    int t = segments.length / (n * s);
-    NDArray x = inputs.create(segments, new Shape(n, t, s));
+    int n = (int) x.getShape().get(0);
+    int t = (int) x.getShape().get(1);
     // 1. Segment embedding, L2-normalised as AutoTimes does (the prompt embeddings are too)
     NDArray e = embedding.forward(x);
     e = e.div(e.square().sum(new int[] {2}, true).add(NORM_EPS).sqrt());
@@ -229,7 +253,9 @@ final class SmeTimesNetwork implements AutoCloseable {
     // 4. The frozen decoder, causal over the tokens (and everything already in the state)
     NDArray hidden = config.base().llm() ? decoder.forward(e, state, useLayers) : e;
     // 5. The experts and the base predictor, mixed per token
-    MixtureOfExperts.Output out = moe.forward(hidden, x);
+    NDArray before =
+        past == null || past.length == 0 ? null : inputs.create(past, new Shape(n, past.length / (n * s), s));
+    MixtureOfExperts.Output out = moe.forward(hidden, x, before);
     return new Output(out.prediction(), out.gate(), out.balance());
   }
 

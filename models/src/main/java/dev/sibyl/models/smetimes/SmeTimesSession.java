@@ -83,8 +83,9 @@ public final class SmeTimesSession implements AutoCloseable {
       return;
     }
     int position = history.size();
+    float[] past = past();
     history.addLast(segment.clone());
-    next = decode(standardise(segment), prompts(List.of(segment)), 1, position, state);
+    next = decode(standardise(segment), prompts(List.of(segment)), 1, position, past, state);
   }
 
   /**
@@ -130,7 +131,7 @@ public final class SmeTimesSession implements AutoCloseable {
       System.arraycopy(standardise(h), 0, tokens, i++ * s, s);
     }
     try (DecoderState fresh = network.newState(1)) {
-      return destandardise(decode(tokens, prompts(new ArrayList<>(history)), history.size(), 0, fresh));
+      return destandardise(decode(tokens, prompts(new ArrayList<>(history)), history.size(), 0, null, fresh));
     }
   }
 
@@ -187,14 +188,33 @@ public final class SmeTimesSession implements AutoCloseable {
       tokens[k] = (float) row[0][k];
     }
     state = network.newState(1);
-    next = decode(tokens, prompts, window.length / s, 0, state);
+    next = decode(tokens, prompts, window.length / s, 0, null, state);
   }
 
-  /** Runs {@code count} tokens from {@code position}; the last one's output, standardised (S). */
-  private float[] decode(float[] tokens, float[] prompts, int count, int position, DecoderState cache) {
+  /** The base predictor's view before the next token: the newest B - 1 cached segments, standardised. */
+  private float[] past() {
+    int s = config.segmentLength();
+    int p = Math.min(history.size(), config.baseSegments() - 1);
+    float[] out = new float[p * s];
+    int skip = history.size() - p;
+    int i = 0;
+    for (double[] h : history) {
+      if (skip-- <= 0) {
+        System.arraycopy(standardise(h), 0, out, i++ * s, s);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Runs {@code count} tokens from {@code position}; the last one's output, standardised (S).
+   * {@code past}: the base predictor's segments before the first token, (P, S), or null.
+   */
+  private float[] decode(
+      float[] tokens, float[] prompts, int count, int position, float[] past, DecoderState cache) {
     int s = config.segmentLength();
     try (NDManager inputs = network.manager().newSubManager()) {
-      NDArray y = network.forward(inputs, tokens, prompts, 1, position, cache).prediction(); // (1, count, S)
+      NDArray y = network.forward(inputs, tokens, prompts, 1, position, past, cache).prediction(); // (1, count, S)
       float[] all = y.toFloatArray();
       return Arrays.copyOfRange(all, (count - 1) * s, count * s);
     }

@@ -156,7 +156,7 @@ class SmeTimesTest {
     }
     try (NDManager m = NDManager.newBaseManager()) {
       NDArray hidden = m.create(h, new Shape(2, 5, d));
-      MixtureOfExperts.Output out = moe.forward(hidden, m.create(x, new Shape(2, 5, S)));
+      MixtureOfExperts.Output out = moe.forward(hidden, m.create(x, new Shape(2, 5, S)), null);
       assertEquals(new Shape(2, 5, k + 1), out.gate().getShape());
       assertEquals(new Shape(2, 5, S), out.prediction().getShape());
       float[] g = out.gate().toFloatArray();
@@ -180,10 +180,55 @@ class SmeTimesTest {
     SmeTimes single = model(one);
     try (NDManager m = NDManager.newBaseManager()) {
       MixtureOfExperts.Output out =
-          single.network().moe().forward(m.create(h, new Shape(2, 5, d)), m.create(x, new Shape(2, 5, S)));
+          single.network().moe().forward(m.create(h, new Shape(2, 5, d)), m.create(x, new Shape(2, 5, S)), null);
       assertEquals(1f, out.balance().getFloat(), 1e-6f);
       assertEquals(new Shape(2, 5, 2), out.gate().getShape());
     }
+  }
+
+  @Test
+  void basePredictorReadsTheLookbackUpToEachTokenAndNothingAfterIt() {
+    SmeTimes model = model(small(TinyLm.file(TinyLm.CHECKPOINT)));
+    MixtureOfExperts moe = model.network().moe();
+    int b = L / S;
+    assertEquals(b, moe.lags(), "base.segments=0 reads the whole context");
+    assertEquals(String.valueOf(b), model.hyperparameters().get(SmeTimesConfig.BASE_SEGMENTS));
+    assertArrayEquals(new long[] {b * S, S}, model.weights().get("moe.base.w").shape());
+    int t = 6;
+    Random r = new Random(11);
+    float[] x = new float[t * S];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (float) r.nextGaussian();
+    }
+    try (NDManager m = NDManager.newBaseManager()) {
+      float[] y = moe.base(m.create(x, new Shape(1, t, S)), null).toFloatArray();
+      for (int changed = 0; changed < t; changed++) {
+        float[] x2 = x.clone();
+        for (int k = 0; k < S; k++) {
+          x2[changed * S + k] += 5f;
+        }
+        float[] y2 = moe.base(m.create(x2, new Shape(1, t, S)), null).toFloatArray();
+        for (int pos = 0; pos < t; pos++) {
+          float diff = 0;
+          for (int k = 0; k < S; k++) {
+            diff = Math.max(diff, Math.abs(y2[pos * S + k] - y[pos * S + k]));
+          }
+          // token pos reads the segments pos - B + 1 .. pos: causal, and the older ones are forgotten
+          boolean reads = changed <= pos && changed > pos - b;
+          assertEquals(reads, diff > 1e-4, "segment " + changed + " at token " + pos + ": " + diff);
+        }
+      }
+      // the tail of the sequence with its past passed explicitly is the same map (the session's path)
+      int from = 3;
+      float[] tail = Arrays.copyOfRange(x, from * S, t * S);
+      float[] past = Arrays.copyOfRange(x, (from - (b - 1)) * S, from * S);
+      float[] y3 = moe.base(m.create(tail, new Shape(1, t - from, S)), m.create(past, new Shape(1, b - 1, S)))
+          .toFloatArray();
+      assertArrayEquals(Arrays.copyOfRange(y, from * S, t * S), y3, 1e-5f);
+    }
+    Map<String, String> own = small(TinyLm.file(TinyLm.CHECKPOINT));
+    own.put(SmeTimesConfig.BASE_SEGMENTS, "1");
+    assertArrayEquals(new long[] {S, S}, model(own).weights().get("moe.base.w").shape());
   }
 
   @Test
@@ -221,6 +266,8 @@ class SmeTimesTest {
         };
     Map<String, String> hp = small(checkpoint);
     hp.remove(AutoTimesConfig.BACKBONE);
+    // true segments only, so that every text embedded is one of the series' segments (counted below)
+    hp.put(SmeTimesConfig.ROLLOUT_WEIGHT, "0");
     TrainingOptions options = new TrainingOptions(6, 4, 0.01, 6, 7, checkpoint, hp);
     SmeTimes probe = model(small(checkpoint));
     float[] tableBefore = probe.backbone().decoder().embeddingTable().toFloatArray();
@@ -242,6 +289,45 @@ class SmeTimesTest {
     }
     // the prompts were embedded once each: the series has at most 160 - S + 1 distinct segments
     assertTrue(trained.promptsComputed() <= 160 - S + 1, "computed " + trained.promptsComputed());
+  }
+
+  @Test
+  void rolloutLossTrainsOnThePredictionFedBackWithItsOwnPrompt() throws Exception {
+    Path checkpoint = TinyLm.file(TinyLm.CHECKPOINT);
+    double[] s = series(96, 0);
+    double[][] rows = new double[s.length][];
+    for (int t = 0; t < s.length; t++) {
+      rows[t] = new double[] {s[t]};
+    }
+    TrainingData data = new TrainingData("sine", rows, rows, L, S);
+    Map<String, float[]> trained = new HashMap<>();
+    long[] computed = new long[2];
+    for (int i = 0; i < 2; i++) {
+      Map<String, String> hp = small(checkpoint);
+      hp.remove(AutoTimesConfig.BACKBONE);
+      hp.put(SmeTimesConfig.ROLLOUT_WEIGHT, i == 0 ? "0" : "1");
+      TrainingResult result =
+          new SmeTimesFamily().train(data, new TrainingOptions(1, 8, 0.01, 1, 7, checkpoint, hp), TrainingListener.NONE);
+      SmeTimes model = (SmeTimes) result.model();
+      assertEquals(i == 0 ? "0.0" : "1.0", model.hyperparameters().get(SmeTimesConfig.ROLLOUT_WEIGHT));
+      computed[i] = model.promptsComputed();
+      if (i == 1) {
+        for (var e : model.weights().entrySet()) {
+          trained.put(e.getKey(), e.getValue().data());
+        }
+      } else {
+        model.weights().forEach((k, v) -> trained.put("off." + k, v.data()));
+      }
+    }
+    // the second pass changed the gradient of every part it runs through, the base predictor included
+    for (String name : List.of("embed.w1", "moe.gate.w", "moe.base.w")) {
+      assertFalse(Arrays.equals(trained.get(name), trained.get("off." + name)), name);
+    }
+    // and the predicted segments fed back got prompts of their own, on top of the series' texts
+    assertTrue(computed[1] > computed[0], "prompts " + computed[0] + " without, " + computed[1] + " with the rollout");
+    var e = assertThrows(IllegalArgumentException.class,
+        () -> SmeTimesConfig.parse(Map.of(AutoTimesConfig.SEGMENT_LENGTH, "" + S, SmeTimesConfig.ROLLOUT_WEIGHT, "-1"), L, S));
+    assertTrue(e.getMessage().contains("'rollout.weight' must be a number >= 0, got '-1'"), e.getMessage());
   }
 
   @Test
