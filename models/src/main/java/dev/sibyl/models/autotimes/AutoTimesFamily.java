@@ -264,7 +264,7 @@ public final class AutoTimesFamily implements ModelFamily {
           x[i * c + ch] = Batches.column(data.validation(), ch, starts[first + i], l);
         }
       }
-      double[][] y = model.nextSegment(x, null);
+      double[][] y = model.nextSegment(x, null, null);
       for (int i = 0; i < count; i++) {
         for (int ch = 0; ch < c; ch++) {
           double[] target = Batches.column(data.validation(), ch, starts[first + i] + l, s);

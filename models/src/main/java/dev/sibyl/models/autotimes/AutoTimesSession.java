@@ -176,7 +176,7 @@ public final class AutoTimesSession implements AutoCloseable {
       System.arraycopy(first[r], 0, context, l - s, s);
       contexts[r] = context;
     }
-    double[][] rest = model.rollout(contexts, horizon - s, null);
+    double[][] rest = model.rollout(contexts, horizon - s, null, null);
     for (int r = 0; r < rows; r++) {
       out[r] = Arrays.copyOf(first[r], horizon);
       System.arraycopy(rest[r], 0, out[r], s, horizon - s);

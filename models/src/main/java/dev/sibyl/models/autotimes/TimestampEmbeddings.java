@@ -7,54 +7,103 @@ import ai.djl.ndarray.types.Shape;
 import dev.sibyl.models.backbone.Decoder;
 import dev.sibyl.models.backbone.DecoderState;
 import dev.sibyl.models.tokenizer.Tokenizer;
+import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The embedding of a segment's timestamp text ({@link TimestampPrompt}) by the frozen LLM: the
  * text is tokenised (with BOS), run once through every block, and the last token's hidden state
  * (after the final norm) is kept, L2-normalised, in a cache. Every later use of the same text
- * reads the cache: the LLM runs once per distinct text for the lifetime of the model (the
- * reference precomputes them into a file for the same reason).
+ * reads the cache (the reference precomputes them into a file for the same reason).
  *
- * <p>Thread-safe: the cache is concurrent, and a text computed twice by racing threads gives the
- * same vector.
+ * <p>Bounded: the cache keeps at most {@link #capacity()} texts and evicts the least recently
+ * used. Relative texts number the positions of a context (a few dozen, so nothing is ever
+ * evicted), but calendar texts grow with the data: every segment start of a data set or a
+ * stream is a text of its own (ETTh1's 17,420 hourly rows give as many), and an unbounded map
+ * would grow for as long as a stream runs. The default, {@value #DEFAULT_CAPACITY} texts, holds
+ * every start of ETTh1 (about 8 MB at the 64-wide stories260K); a text evicted and met again is
+ * computed again, giving the same vector.
+ *
+ * <p>Thread-safe: the map is guarded by this object, and the LLM pass of a missing text runs
+ * outside the lock (a text computed twice by racing threads gives the same vector).
  */
 public final class TimestampEmbeddings {
+
+  /** The most texts cached by default. */
+  public static final int DEFAULT_CAPACITY = 32_768;
 
   private final Decoder decoder;
   private final Tokenizer tokenizer;
   private final int segmentLength;
-  private final Map<String, float[]> cache = new ConcurrentHashMap<>();
+  private final int capacity;
+  private final Map<String, float[]> cache;
   private final AtomicInteger computed = new AtomicInteger();
+
+  /**
+   * Creates an empty cache of {@value #DEFAULT_CAPACITY} texts.
+   *
+   * @param decoder the frozen backbone (not owned)
+   * @param tokenizer its tokenizer
+   * @param segmentLength S, for the relative texts' ranges
+   */
+  public TimestampEmbeddings(Decoder decoder, Tokenizer tokenizer, int segmentLength) {
+    this(decoder, tokenizer, segmentLength, DEFAULT_CAPACITY);
+  }
 
   /**
    * Creates an empty cache.
    *
    * @param decoder the frozen backbone (not owned)
    * @param tokenizer its tokenizer
-   * @param segmentLength S, for the texts' ranges
+   * @param segmentLength S, for the relative texts' ranges
+   * @param capacity the most texts kept, at least 1
+   * @throws IllegalArgumentException when capacity is below 1
    */
-  public TimestampEmbeddings(Decoder decoder, Tokenizer tokenizer, int segmentLength) {
+  public TimestampEmbeddings(Decoder decoder, Tokenizer tokenizer, int segmentLength, int capacity) {
+    if (capacity < 1) {
+      throw new IllegalArgumentException("the timestamp cache needs a capacity >= 1, got " + capacity);
+    }
     this.decoder = decoder;
     this.tokenizer = tokenizer;
     this.segmentLength = segmentLength;
+    this.capacity = capacity;
+    this.cache =
+        new LinkedHashMap<>(16, 0.75f, true) {
+          @Override
+          protected boolean removeEldestEntry(Map.Entry<String, float[]> eldest) {
+            return size() > TimestampEmbeddings.this.capacity;
+          }
+        };
   }
 
   /**
-   * The L2-normalised embeddings of segments {@code [first, first + count)}.
+   * The L2-normalised embeddings of the relative texts of segments {@code [first, first + count)}.
    *
    * @param first the first segment's place from the start of the context
    * @param count how many segments
    * @return row-major (count, D)
    */
   public float[] embeddings(int first, int count) {
-    int d = decoder.config().dim();
-    float[] out = new float[count * d];
+    String[] texts = new String[count];
     for (int j = 0; j < count; j++) {
-      float[] e = cache.computeIfAbsent(TimestampPrompt.text(first + j, segmentLength), this::compute);
-      System.arraycopy(e, 0, out, j * d, d);
+      texts[j] = TimestampPrompt.text(first + j, segmentLength);
+    }
+    return embed(texts);
+  }
+
+  /**
+   * The L2-normalised embeddings of any texts (calendar texts from {@link
+   * TimestampPrompt#calendar}).
+   *
+   * @param texts the texts; not null
+   * @return row-major (texts.length, D)
+   */
+  public float[] embed(String[] texts) {
+    int d = decoder.config().dim();
+    float[] out = new float[texts.length * d];
+    for (int j = 0; j < texts.length; j++) {
+      System.arraycopy(lookup(texts[j]), 0, out, j * d, d);
     }
     return out;
   }
@@ -62,6 +111,30 @@ public final class TimestampEmbeddings {
   /** How many texts went through the LLM so far (the rest were cache hits). */
   public int computed() {
     return computed.get();
+  }
+
+  /** Texts in the cache now, at most {@link #capacity()}. */
+  public synchronized int size() {
+    return cache.size();
+  }
+
+  /** The most texts kept. */
+  public int capacity() {
+    return capacity;
+  }
+
+  private float[] lookup(String text) {
+    synchronized (this) {
+      float[] hit = cache.get(text);
+      if (hit != null) {
+        return hit;
+      }
+    }
+    float[] e = compute(text);
+    synchronized (this) {
+      cache.put(text, e);
+    }
+    return e;
   }
 
   /** The last hidden state of a text, L2-normalised; shape (D). */
