@@ -437,7 +437,22 @@ public final class AutoTimes implements WindowModel {
    * @throws IllegalArgumentException when there are fewer than L values
    */
   public AutoTimesSession openSession(double[] values) {
-    return new AutoTimesSession(this, new double[][] {values});
+    return new AutoTimesSession(this, new double[][] {values}, null);
+  }
+
+  /**
+   * Opens a streaming session for one series with the times of its values, which a model with
+   * calendar timestamps needs (the other modes ignore them).
+   *
+   * @param values at least the lookback's worth of the newest observations; the last L are used
+   * @param times the values' times, epoch milliseconds, increasing; shape (values.length); null
+   *     unless calendar
+   * @return the session; the caller closes it
+   * @throws IllegalArgumentException when there are fewer than L values, or the times are missing
+   *     in calendar mode
+   */
+  public AutoTimesSession openSession(double[] values, long[] times) {
+    return new AutoTimesSession(this, new double[][] {values}, times);
   }
 
   /**
@@ -450,7 +465,7 @@ public final class AutoTimes implements WindowModel {
    * @throws IllegalArgumentException when there is no series or one has fewer than L values
    */
   public AutoTimesSession openSession(double[][] values) {
-    return new AutoTimesSession(this, values);
+    return new AutoTimesSession(this, values, null);
   }
 
   @Override

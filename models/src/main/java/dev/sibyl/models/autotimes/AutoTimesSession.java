@@ -7,6 +7,7 @@ import dev.sibyl.models.timellm.RevIn;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Deque;
+import java.util.List;
 
 /**
  * Incremental AutoTimes for one series: the decoder's KV cache over the segments seen so far, so
@@ -29,6 +30,11 @@ import java.util.Deque;
  * recomputing them; one full pass every {@code max - L/S} segments keeps the amortised cost near
  * one token. Nothing persists: after a restart the caller opens a new session from its window.
  *
+ * <p>Calendar timestamps ({@code timestamps=calendar}): the session keeps the times of its
+ * segments beside their values, writes each token's text from its own first and last time, and
+ * the rollout past the cached segment continues the clock by the context's mean spacing. In the
+ * other modes times are not needed and, when given, ignored.
+ *
  * <p>A session may hold several series that complete their segments together (sensors sampled
  * on one clock): they share one batched cache and each append decodes one token per series in one
  * pass. Not thread-safe (owned by its caller); {@link #close()} frees the cache.
@@ -43,6 +49,9 @@ public final class AutoTimesSession implements AutoCloseable {
   /** Raw segments in the cache, oldest first; each shape (rows, S). */
   private final Deque<double[][]> history = new ArrayDeque<>();
 
+  /** The times of each segment in {@code history}, shape (S) each; null unless calendar. */
+  private final Deque<long[]> clock;
+
   /** The KV cache of {@code history}, batch {@code rows}; null without the LLM. */
   private DecoderState state;
 
@@ -54,11 +63,17 @@ public final class AutoTimesSession implements AutoCloseable {
 
   private int rebuilds;
 
-  AutoTimesSession(AutoTimes model, double[][] values) {
+  /**
+   * @param values per series at least L newest values; shape (rows, n)
+   * @param times the series' shared clock, the times of the newest values (the last L used);
+   *     null unless the model writes calendar timestamps
+   */
+  AutoTimesSession(AutoTimes model, double[][] values, long[] times) {
     this.model = model;
     this.config = model.config();
     this.network = model.network();
     this.rows = values.length;
+    this.clock = config.calendar() ? new ArrayDeque<>() : null;
     if (rows < 1) {
       throw new IllegalArgumentException("an autotimes session needs at least one series");
     }
@@ -71,7 +86,16 @@ public final class AutoTimesSession implements AutoCloseable {
       }
       window[r] = Arrays.copyOfRange(values[r], values[r].length - l, values[r].length);
     }
-    rebuild(window);
+    long[] windowTimes = null;
+    if (clock != null) {
+      if (times == null || times.length < l) {
+        throw new IllegalArgumentException(
+            "autotimes with timestamps=calendar needs the times of the newest " + l + " values, got "
+                + (times == null ? "none" : times.length));
+      }
+      windowTimes = Arrays.copyOfRange(times, times.length - l, times.length);
+    }
+    rebuild(window, windowTimes);
     rebuilds = 0;
   }
 
@@ -85,6 +109,17 @@ public final class AutoTimesSession implements AutoCloseable {
   }
 
   /**
+   * Appends a newly completed segment of a one-series session with its times; see {@link
+   * #append(double[][], long[])}.
+   *
+   * @param segment the segment's observations, oldest first; shape (S)
+   * @param times their times, epoch milliseconds; shape (S); null unless calendar
+   */
+  public void append(double[] segment, long[] times) {
+    append(new double[][] {segment}, times);
+  }
+
+  /**
    * Appends a newly completed segment of every series: one token of decoding per series, or a
    * rebuild from the newest context when the cache is full.
    *
@@ -93,7 +128,26 @@ public final class AutoTimesSession implements AutoCloseable {
    * @throws IllegalStateException when the session is closed
    */
   public void append(double[][] segments) {
+    append(segments, null);
+  }
+
+  /**
+   * Appends a newly completed segment of every series with the times of its points, which a
+   * model with calendar timestamps writes into the segment's text (the other modes ignore them).
+   *
+   * @param segments the segments' observations, oldest first; shape (rows, S)
+   * @param times the segments' shared times, epoch milliseconds; shape (S); null unless calendar
+   * @throws IllegalArgumentException when a shape is wrong or the times are missing in calendar
+   *     mode
+   * @throws IllegalStateException when the session is closed
+   */
+  public void append(double[][] segments, long[] times) {
     int s = config.segmentLength();
+    if (clock != null && (times == null || times.length != s)) {
+      throw new IllegalArgumentException(
+          "autotimes with timestamps=calendar needs the " + s + " times of the segment, got "
+              + (times == null ? "none" : times.length));
+    }
     if (segments.length != rows) {
       throw new IllegalArgumentException("the session holds " + rows + " series, got " + segments.length + " segments");
     }
@@ -115,7 +169,13 @@ public final class AutoTimesSession implements AutoCloseable {
         System.arraycopy(segments[r], 0, w, keep * s, s);
         window[r] = w;
       }
-      rebuild(window);
+      long[] windowTimes = null;
+      if (clock != null) {
+        windowTimes = new long[config.lookback()];
+        System.arraycopy(newestTimes(keep * s), 0, windowTimes, 0, keep * s);
+        System.arraycopy(times, 0, windowTimes, keep * s, s);
+      }
+      rebuild(window, windowTimes);
       rebuilds++;
       return;
     }
@@ -129,7 +189,12 @@ public final class AutoTimesSession implements AutoCloseable {
       }
     }
     history.addLast(copy);
-    next = decode(tokens, 1, position, state);
+    String[] texts = null;
+    if (clock != null) {
+      clock.addLast(times.clone());
+      texts = texts(List.of(times));
+    }
+    next = decode(tokens, 1, position, state, texts);
   }
 
   /**
@@ -176,7 +241,21 @@ public final class AutoTimesSession implements AutoCloseable {
       System.arraycopy(first[r], 0, context, l - s, s);
       contexts[r] = context;
     }
-    double[][] rest = model.rollout(contexts, horizon - s, null, null);
+    SegmentSpans spans = null;
+    if (clock != null) {
+      // the context's newest observed times, then the cached segment's, one step apart
+      long[] observed = newestTimes(l);
+      long step = (observed[l - 1] - observed[0]) / (l - 1);
+      long[] times = new long[l];
+      System.arraycopy(observed, s, times, 0, l - s);
+      for (int k = 0; k < s; k++) {
+        times[l - s + k] = observed[l - 1] + (k + 1) * step;
+      }
+      long[][] perRow = new long[rows][];
+      Arrays.fill(perRow, times);
+      spans = SegmentSpans.of(perRow, null, s);
+    }
+    double[][] rest = model.rollout(contexts, horizon - s, null, spans);
     for (int r = 0; r < rows; r++) {
       out[r] = Arrays.copyOf(first[r], horizon);
       System.arraycopy(rest[r], 0, out[r], s, horizon - s);
@@ -213,7 +292,7 @@ public final class AutoTimesSession implements AutoCloseable {
       j++;
     }
     try (DecoderState fresh = network.newState(rows)) {
-      return destandardise(decode(tokens, t, 0, fresh));
+      return destandardise(decode(tokens, t, 0, fresh, clock == null ? null : texts(clock)));
     }
   }
 
@@ -243,12 +322,46 @@ public final class AutoTimesSession implements AutoCloseable {
     return Arrays.copyOfRange(all, all.length - count, all.length);
   }
 
-  private void rebuild(double[][] window) {
+  /** The newest {@code count} times of the clock; shape (count). */
+  private long[] newestTimes(int count) {
+    int s = config.segmentLength();
+    long[] all = new long[clock.size() * s];
+    int i = 0;
+    for (long[] c : clock) {
+      System.arraycopy(c, 0, all, i++ * s, s);
+    }
+    return Arrays.copyOfRange(all, all.length - count, all.length);
+  }
+
+  /** The calendar texts of some segments, the same for every series; row-major (rows, count). */
+  private String[] texts(java.util.Collection<long[]> segments) {
+    int s = config.segmentLength();
+    int count = segments.size();
+    String[] out = new String[rows * count];
+    int j = 0;
+    for (long[] c : segments) {
+      String text = TimestampPrompt.calendar(c[0], c[s - 1]);
+      for (int r = 0; r < rows; r++) {
+        out[r * count + j] = text;
+      }
+      j++;
+    }
+    return out;
+  }
+
+  /** @param windowTimes the window's times, shape (L); null unless calendar */
+  private void rebuild(double[][] window, long[] windowTimes) {
     int s = config.segmentLength();
     int l = config.lookback();
     int t = l / s;
     closeState();
     history.clear();
+    if (clock != null) {
+      clock.clear();
+      for (int j = 0; j < t; j++) {
+        clock.addLast(Arrays.copyOfRange(windowTimes, j * s, (j + 1) * s));
+      }
+    }
     double[][] x = new double[rows][];
     for (int r = 0; r < rows; r++) {
       x[r] = window[r].clone();
@@ -272,19 +385,23 @@ public final class AutoTimesSession implements AutoCloseable {
       history.addLast(seg);
     }
     state = network.newState(rows);
-    next = decode(tokens, t, 0, state);
+    next = decode(tokens, t, 0, state, clock == null ? null : texts(clock));
   }
 
   /**
    * Runs {@code count} tokens per series from {@code position}.
    *
    * @param tokens standardised, row-major (rows, count, S)
+   * @param texts the tokens' calendar texts, row-major (rows, count); null for relative texts
    * @return the last token's output per series, standardised; row-major (rows, S)
    */
-  private float[] decode(float[] tokens, int count, int position, DecoderState cache) {
+  private float[] decode(float[] tokens, int count, int position, DecoderState cache, String[] texts) {
     int s = config.segmentLength();
     try (NDManager inputs = network.manager().newSubManager()) {
-      NDArray y = network.forward(inputs, tokens, rows, position, cache); // (rows, count, S)
+      NDArray y = // (rows, count, S)
+          texts == null
+              ? network.forward(inputs, tokens, rows, position, cache)
+              : network.forward(inputs, tokens, rows, texts, cache);
       float[] all = y.toFloatArray();
       float[] last = new float[rows * s];
       for (int r = 0; r < rows; r++) {

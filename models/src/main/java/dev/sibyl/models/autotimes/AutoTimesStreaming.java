@@ -138,13 +138,13 @@ public final class AutoTimesStreaming implements KeyedForecaster {
         e.session.close();
       }
       e = new Entry();
-      e.session = model.openSession(values);
+      e.session = model.openSession(values, times);
       sessions.put(seriesKey, e);
       at = n - 1;
     } else {
       // 2b. Append every segment completed since the boundary, one token each
       while (n - 1 - at >= s) {
-        e.session.append(Arrays.copyOfRange(values, at + 1, at + 1 + s));
+        e.session.append(Arrays.copyOfRange(values, at + 1, at + 1 + s), Arrays.copyOfRange(times, at + 1, at + 1 + s));
         at += s;
       }
     }
