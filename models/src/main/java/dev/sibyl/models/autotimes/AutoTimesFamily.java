@@ -131,7 +131,8 @@ public final class AutoTimesFamily implements ModelFamily {
     try {
       model = model(config, "1", backbone, AutoTimesNetwork.initial(config, backbone.decoder(), options.seed()));
       Fit fit = fit(model, data, options, listener);
-      AutoTimes best = model(config, "1", backbone, fit.best);
+      // the texts embedded while training stay cached: the frozen LLM gives them the same vectors
+      AutoTimes best = new AutoTimes(config, "1", backbone, model.network().timestamps(), fit.best);
       Map<String, Double> metrics = new LinkedHashMap<>();
       metrics.put("mse", fit.stopping.best());
       metrics.put("mae", fit.bestMae);
