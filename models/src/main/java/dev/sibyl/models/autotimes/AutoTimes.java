@@ -27,11 +27,17 @@ import java.util.Map;
  * test loop.
  *
  * <p>Departures: the backbone is any {@link dev.sibyl.models.backbone.Decoder} (the paper uses
- * LLaMA-7B; here stories260K, width 64); timestamps are relative to the context (see {@link
- * TimestampPrompt}); the embedding and projection MLPs have at most one hidden layer and no
- * dropout; the {@code llm=false} ablation maps each segment's embedding straight to the
- * projection; {@link #predictWithPrompt} places segments of a related series before the context
- * (the paper's in-context forecasting) standardised by their own statistics.
+ * LLaMA-7B; here stories260K, width 64); the timestamp texts are relative to the context by
+ * default ({@code timestamps=relative}, which artifacts trained before calendar times keep) and
+ * the reference's calendar texts only with {@code timestamps=calendar}, which then needs every
+ * window's times (see {@link TimestampPrompt}); the embedding and projection MLPs have at most
+ * one hidden layer and no dropout; the {@code llm=false} ablation maps each segment's embedding
+ * straight to the projection. In-context forecasting ({@link #predictInContext}, the paper's
+ * section 4.3) standardises the prompt by its own statistics (the reference standardises prompt
+ * and lookback together, but its prompts come from the same series; a related series may have
+ * another scale), and offers two placements ({@link InContextPrompt}): the reference's, which
+ * keeps the trained number of tokens by shortening the lookback, and one that puts the prompt
+ * before the whole lookback.
  *
  * <p>The model holds the loaded backbone and its parameters in native memory for its lifetime (a
  * {@link WindowModel} has no close). {@link #predict} is thread-safe: each call works in its own

@@ -42,6 +42,10 @@ import java.util.Random;
  * train.stride}-th training window (a fresh random offset each epoch) and the validation every
  * {@code validation.stride}-th window.
  *
+ * <p>With {@code timestamps=calendar} every training and validation token's text is written from
+ * its rows' times ({@link TrainingData#trainTimes()}), so the data needs a date column; the texts
+ * embedded while training stay in the trained model's cache.
+ *
  * <p>The training data's horizon must be at least the segment length (train with {@code --horizon
  * 96}); the artifact then serves every horizon. The backbone ({@code --backbone}) is required and
  * is pinned by path and SHA-256 in the manifest, as for Time-LLM.

@@ -28,6 +28,10 @@ import java.util.Objects;
  * session's bound holds. Nothing is persisted: after a restart every series is rebuilt from its
  * window on its first call.
  *
+ * <p>Calendar timestamps: with {@code timestamps=calendar} the sessions write each segment's text
+ * from the window's own timestamps ({@link SeriesWindow#timestamps()}), and the timestamp cache
+ * (bounded, see {@link TimestampEmbeddings}) sees one new text per completed segment per clock.
+ *
  * <p>Thread-safe: calls are serialised on this object (a session is small and a call short).
  */
 public final class AutoTimesStreaming implements KeyedForecaster {
