@@ -174,6 +174,7 @@ public final class AutoTimes implements WindowModel {
    * @throws IllegalArgumentException when a shape is wrong, times are missing in calendar mode,
    *     or some times do not increase
    */
+  @Override
   public double[][][] predict(double[][][] windows, long[][] times, int horizon) {
     WindowModel.checkRequest(this, windows, horizon);
     checkTimes(windows, times);
