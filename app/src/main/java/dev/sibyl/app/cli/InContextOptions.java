@@ -77,6 +77,7 @@ final class InContextOptions {
    * @throws ParameterException naming the option, with a one-line message
    */
   void check(CommandLine cl, List<WindowModel> models, Table table, Protocol protocol, List<Integer> horizons) throws IOException {
+    lookback = protocol.lookback();
     boolean calendar = false;
     for (WindowModel m : models) {
       calendar |= m instanceof AutoTimes a && a.config().calendar();
@@ -118,7 +119,6 @@ final class InContextOptions {
       throw new ParameterException(cl, "--prompt-data: no such file: " + data);
     }
     prompt = Table.read(data);
-    lookback = protocol.lookback();
     length = n * model.config().segmentLength();
     // 1. Columns: one for all channels, or each channel's namesake
     promptColumns = new int[table.channels()];

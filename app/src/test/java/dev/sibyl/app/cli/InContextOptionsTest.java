@@ -154,6 +154,8 @@ class InContextOptionsTest {
         "--prompt-data", csv.toString(), "--prompt-start", "0", "--prompt-placement", "fixed", "--report",
         dir.resolve("c.json").toString())).as(err.toString()).isEqualTo(0);
     assertThat(json.readTree(dir.resolve("c.json").toFile()).get("results").get(0).get("mse").asDouble()).isFinite();
+    assertThat(run("evaluate", "--artifact", c.toString(), "--data", csv.toString(), "--horizons", "12", "--report",
+        dir.resolve("c2.json").toString())).as(err.toString()).isEqualTo(0);
     Path undated = dir.resolve("undated.csv");
     Files.writeString(undated, Files.readString(csv).replaceAll("(?m)^[^,]*,", ""));
     refused(undated, c, "--data: the artifact writes calendar timestamps and undated.csv has no date column");

@@ -387,12 +387,16 @@ public final class AutoTimes implements WindowModel {
     float[] tokens = tokens(x, prompts);
     int t = tokens.length / (n * s);
     float[] last = new float[n * s];
+    String[] texts = spans == null ? null : spans.texts(); // (N, T)
+    if (texts != null) {
+      network.timestamps().embed(texts); // new texts' LLM passes outside the pass's scope
+    }
     try (NDScope scope = new NDScope();
         DecoderState state = network.newState(n)) {
       NDArray y = // (N, T, S)
-          spans == null
+          texts == null
               ? network.forward(network.manager(), tokens, n, 0, state)
-              : network.forward(network.manager(), tokens, n, spans.texts(), state);
+              : network.forward(network.manager(), tokens, n, texts, state);
       float[] all = y.toFloatArray();
       for (int i = 0; i < n; i++) {
         System.arraycopy(all, (i * t + t - 1) * s, last, i * s, s);

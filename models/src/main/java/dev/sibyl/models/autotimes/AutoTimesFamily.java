@@ -209,6 +209,11 @@ public final class AutoTimesFamily implements ModelFamily {
             }
           }
         }
+        if (texts != null) {
+          // the LLM passes of new texts run here, outside the batch's scope and gradient
+          // recording, whose arrays they are no part of
+          network.timestamps().embed(texts);
+        }
         RevIn revIn = RevIn.normalise(x);
         float[] tokens = new float[n * l];
         float[] mean = new float[n];
