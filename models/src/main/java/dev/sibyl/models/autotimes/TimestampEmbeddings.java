@@ -7,7 +7,10 @@ import ai.djl.ndarray.types.Shape;
 import dev.sibyl.models.backbone.Decoder;
 import dev.sibyl.models.backbone.DecoderState;
 import dev.sibyl.models.tokenizer.Tokenizer;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -25,10 +28,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  * every start of ETTh1 (about 8 MB at the 64-wide stories260K); a text evicted and met again is
  * computed again, giving the same vector.
  *
- * <p>Thread-safe: the map is guarded by this object, and the LLM pass of a missing text runs
- * outside the lock (a text computed twice by racing threads gives the same vector).
+ * <p>The texts a call misses are embedded many at a time ({@value #BATCH} per LLM pass, right-padded
+ * to the longest: the decoder is causal, so a text's last token never sees the padding after it),
+ * since a calendar batch brings hundreds of new texts at once.
+ *
+ * <p>Thread-safe: the map is guarded by this object, and the LLM passes run outside the lock (a
+ * text computed twice by racing threads gives the same vector).
  */
 public final class TimestampEmbeddings {
+
+  /** Texts per LLM pass. */
+  static final int BATCH = 256;
 
   /** The most texts cached by default. */
   public static final int DEFAULT_CAPACITY = 32_768;
@@ -101,9 +111,34 @@ public final class TimestampEmbeddings {
    */
   public float[] embed(String[] texts) {
     int d = decoder.config().dim();
+    // 1. Hits, and the distinct misses in order of first use
+    Map<String, float[]> found = new HashMap<>();
+    List<String> missing = new ArrayList<>();
+    synchronized (this) {
+      for (String text : texts) {
+        if (!found.containsKey(text)) {
+          float[] hit = cache.get(text);
+          found.put(text, hit);
+          if (hit == null) {
+            missing.add(text);
+          }
+        }
+      }
+    }
+    // 2. The misses through the LLM, a batch at a time, outside the lock
+    for (int first = 0; first < missing.size(); first += BATCH) {
+      List<String> batch = missing.subList(first, Math.min(missing.size(), first + BATCH));
+      float[][] e = compute(batch);
+      synchronized (this) {
+        for (int i = 0; i < e.length; i++) {
+          cache.put(batch.get(i), e[i]);
+          found.put(batch.get(i), e[i]);
+        }
+      }
+    }
     float[] out = new float[texts.length * d];
     for (int j = 0; j < texts.length; j++) {
-      System.arraycopy(lookup(texts[j]), 0, out, j * d, d);
+      System.arraycopy(found.get(texts[j]), 0, out, j * d, d);
     }
     return out;
   }
@@ -123,41 +158,38 @@ public final class TimestampEmbeddings {
     return capacity;
   }
 
-  private float[] lookup(String text) {
-    synchronized (this) {
-      float[] hit = cache.get(text);
-      if (hit != null) {
-        return hit;
-      }
+  /** The last hidden state of each text, L2-normalised; shape (texts, D). */
+  private float[][] compute(List<String> texts) {
+    computed.addAndGet(texts.size());
+    int b = texts.size();
+    int[][] ids = new int[b][];
+    int longest = 0;
+    for (int i = 0; i < b; i++) {
+      ids[i] = tokenizer.encode(texts.get(i), true, false);
+      longest = Math.max(longest, ids[i].length);
     }
-    float[] e = compute(text);
-    synchronized (this) {
-      cache.put(text, e);
+    int[] flat = new int[b * longest]; // right-padded with token 0
+    for (int i = 0; i < b; i++) {
+      System.arraycopy(ids[i], 0, flat, i * longest, ids[i].length);
     }
-    return e;
-  }
-
-  /** The last hidden state of a text, L2-normalised; shape (D). */
-  private float[] compute(String text) {
-    computed.incrementAndGet();
-    int[] ids = tokenizer.encode(text, true, false);
+    int d = decoder.config().dim();
+    float[][] out = new float[b][d];
     try (NDManager m = NDManager.newBaseManager(decoder.device());
-        DecoderState state = decoder.newState(1)) {
-      NDArray idArray = m.create(ids, new Shape(1, ids.length)).toType(DataType.INT64, false);
-      NDArray hidden = decoder.forward(decoder.tokenEmbeddings(idArray), state); // (1, T, D)
-      float[] all = hidden.toFloatArray();
-      int d = decoder.config().dim();
-      float[] last = new float[d];
-      System.arraycopy(all, (ids.length - 1) * d, last, 0, d);
-      double norm = 0;
-      for (float v : last) {
-        norm += v * v;
+        DecoderState state = decoder.newState(b)) {
+      NDArray idArray = m.create(flat, new Shape(b, longest)).toType(DataType.INT64, false);
+      float[] all = decoder.forward(decoder.tokenEmbeddings(idArray), state).toFloatArray(); // (b, T, D)
+      for (int i = 0; i < b; i++) {
+        int from = (i * longest + ids[i].length - 1) * d; // the text's own last token
+        double norm = 0;
+        for (int k = 0; k < d; k++) {
+          norm += all[from + k] * all[from + k];
+        }
+        norm = Math.sqrt(norm);
+        for (int k = 0; k < d; k++) {
+          out[i][k] = (float) (all[from + k] / norm);
+        }
       }
-      norm = Math.sqrt(norm);
-      for (int i = 0; i < d; i++) {
-        last[i] = (float) (last[i] / norm);
-      }
-      return last;
     }
+    return out;
   }
 }

@@ -111,8 +111,10 @@ class AutoTimesCalendarTest {
     String a = TimestampPrompt.calendar(JULY_1, JULY_1 + 7 * HOUR);
     String b = TimestampPrompt.calendar(JULY_1 + 8 * HOUR, JULY_1 + 15 * HOUR);
     String c = TimestampPrompt.calendar(JULY_1 + 16 * HOUR, JULY_1 + 23 * HOUR);
-    float[] ea = small.embed(new String[] {a, b, a});
+    float[] ea = small.embed(new String[] {a, b, a}); // a batch: each distinct text once
     assertThat(small.computed()).isEqualTo(2);
+    assertArrayEquals(Arrays.copyOf(ea, ea.length / 3), Arrays.copyOfRange(ea, 2 * ea.length / 3, ea.length), 0f);
+    small.embed(new String[] {a}); // a hit: a is now the most recently used
     small.embed(new String[] {c}); // evicts b, used before a
     assertThat(small.size()).isEqualTo(2);
     float[] again = small.embed(new String[] {a});
