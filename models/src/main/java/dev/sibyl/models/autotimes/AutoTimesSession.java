@@ -6,6 +6,7 @@ import dev.sibyl.models.backbone.DecoderState;
 import dev.sibyl.models.timellm.RevIn;
 import java.util.ArrayDeque;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.Deque;
 import java.util.List;
 
@@ -334,7 +335,7 @@ public final class AutoTimesSession implements AutoCloseable {
   }
 
   /** The calendar texts of some segments, the same for every series; row-major (rows, count). */
-  private String[] texts(java.util.Collection<long[]> segments) {
+  private String[] texts(Collection<long[]> segments) {
     int s = config.segmentLength();
     int count = segments.size();
     String[] out = new String[rows * count];

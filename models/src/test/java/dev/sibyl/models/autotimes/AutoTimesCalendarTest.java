@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
+import dev.sibyl.models.api.ForecastResult;
+import dev.sibyl.models.api.Forecaster;
+import dev.sibyl.models.api.ForecasterRegistry;
 import dev.sibyl.models.api.SeriesWindow;
 import dev.sibyl.models.api.TrainingData;
 import dev.sibyl.models.api.TrainingListener;
@@ -153,6 +156,13 @@ class AutoTimesCalendarTest {
     double[][][] w = {{series(L, 0.4)}};
     long[][] t = {hours(500, L)};
     assertArrayEquals(trained.predict(w, t, 3 * S)[0][0], loaded.predict(w, t, 3 * S)[0][0], 0.0);
+    // the pipeline's forecaster passes each window's timestamps
+    Forecaster f = ForecasterRegistry.create("autotimes", Map.of("artifact", out.toString(), "calibration.size", "2"));
+    double[] v = series(L + 2 + S, 0.3);
+    ForecastResult early = f.forecast(new SeriesWindow(hours(0, v.length), v, HOUR), S);
+    ForecastResult later = f.forecast(new SeriesWindow(hours(1000, v.length), v, HOUR), S);
+    assertThat(early.mean()).allMatch(Double::isFinite);
+    assertThat(Arrays.equals(early.mean(), later.mean())).isFalse();
     assertThatThrownBy(() -> loaded.predict(w, S))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("call predict(windows, times, horizon) with the windows' times");
@@ -162,9 +172,9 @@ class AutoTimesCalendarTest {
         .hasMessageContaining("needs the prompt's times");
     // with a prompt, every token's text comes from its own times: the prompt's times matter
     double[][][] p = {{series(S, 1)}};
-    double[] early = loaded.predictInContext(w, t, S, new InContextPrompt(p, new long[][] {hours(100, S)}, InContextPrompt.Placement.EXTEND))[0][0];
-    double[] late = loaded.predictInContext(w, t, S, new InContextPrompt(p, new long[][] {hours(300, S)}, InContextPrompt.Placement.EXTEND))[0][0];
-    assertThat(Arrays.equals(early, late)).isFalse();
+    double[] before = loaded.predictInContext(w, t, S, new InContextPrompt(p, new long[][] {hours(100, S)}, InContextPrompt.Placement.EXTEND))[0][0];
+    double[] after = loaded.predictInContext(w, t, S, new InContextPrompt(p, new long[][] {hours(300, S)}, InContextPrompt.Placement.EXTEND))[0][0];
+    assertThat(Arrays.equals(before, after)).isFalse();
   }
 
   @Test

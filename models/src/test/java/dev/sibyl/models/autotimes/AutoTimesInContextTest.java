@@ -86,8 +86,9 @@ class AutoTimesInContextTest {
     double[][][] both = model.predictInContext(w, null, 2 * S, prompt(InContextPrompt.Placement.EXTEND, a, b));
     double[][][] first = model.predictInContext(new double[][][] {w[0]}, null, 2 * S, prompt(InContextPrompt.Placement.EXTEND, a));
     double[][][] second = model.predictInContext(new double[][][] {w[1]}, null, 2 * S, prompt(InContextPrompt.Placement.EXTEND, b));
-    assertArrayEquals(first[0][0], both[0][0], 1e-6);
-    assertArrayEquals(second[0][0], both[1][0], 1e-6);
+    // a batch of one and of two differ by float rounding only (more with more PyTorch threads)
+    assertArrayEquals(first[0][0], both[0][0], 1e-4);
+    assertArrayEquals(second[0][0], both[1][0], 1e-4);
     double[][][] shared = model.predictWithPrompt(w, 2 * S, a);
     double[][][] copies = model.predictInContext(w, null, 2 * S, prompt(InContextPrompt.Placement.EXTEND, a, a));
     assertArrayEquals(copies[1][0], shared[1][0], 0.0);
