@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -66,6 +67,8 @@ public final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--report", required = true, paramLabel = "FILE", description = "JSON report to write.")
   private Path report;
 
+  @Mixin private InContextOptions inContext;
+
   /** One horizon's predictor and where it comes from. */
   private record Served(int horizon, Predictor predictor, String family, String model, double trainSeconds, long trainable, long total) {}
 
@@ -97,6 +100,7 @@ public final class EvaluateCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), "--data: no such file: " + data);
     }
     List<Served> served = new ArrayList<>();
+    List<WindowModel> models = new ArrayList<>();
     int l;
     if (baseline != null) {
       if (!SeasonalNaive.FAMILY.equals(baseline)) {
@@ -135,6 +139,9 @@ public final class EvaluateCommand implements Callable<Integer> {
       }
       l = loaded.get(0).manifest().lookback();
       for (Artifacts.Loaded a : loaded) {
+        models.add(a.model());
+      }
+      for (Artifacts.Loaded a : loaded) {
         if (a.manifest().lookback() != l || !a.manifest().family().equals(loaded.get(0).manifest().family())) {
           throw new ParameterException(spec.commandLine(), "--artifact: all artifacts must share one family and lookback");
         }
@@ -154,6 +161,7 @@ public final class EvaluateCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
     Harness.Prepared prepared = Harness.prepare(table, p);
+    inContext.check(spec.commandLine(), models, table, p, horizons);
     ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     ObjectNode root = json.createObjectNode();
     root.put("model", served.get(0).model());
@@ -161,6 +169,7 @@ public final class EvaluateCommand implements Callable<Integer> {
     root.put("dataset", table.name());
     root.put("lookback", l);
     root.put("protocol", p.name());
+    inContext.report(root);
     ArrayNode results = root.putArray("results");
     double trainSeconds = 0;
     double inferMs = 0;
@@ -226,6 +235,6 @@ public final class EvaluateCommand implements Callable<Integer> {
     }
     WindowModel m = chosen.model();
     String name = m.family() + " L=" + m.lookback() + " H=" + m.horizon();
-    return new Served(h, m::predict, m.family(), name, chosen.manifest().trainSeconds(), m.parametersTrainable(), m.parametersTotal());
+    return new Served(h, inContext.predictor(m), m.family(), name, chosen.manifest().trainSeconds(), m.parametersTrainable(), m.parametersTotal());
   }
 }

@@ -18,6 +18,7 @@ import dev.sibyl.models.runtime.ModelRuntime;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -149,6 +150,16 @@ public final class TrainCommand implements Callable<Integer> {
             prepared.rows(p.validationStart(), p.validationEnd()),
             lookback,
             horizon);
+    long[] times = null;
+    try {
+      times = table.times();
+    } catch (IllegalArgumentException e) {
+      // a first column that is not a date (an index, a label): no times, and a family that needs them says so
+    }
+    if (times != null) {
+      training = training.withTimes(
+          Arrays.copyOfRange(times, p.trainStart(), p.trainEnd()), Arrays.copyOfRange(times, p.validationStart(), p.validationEnd()));
+    }
     TrainingOptions options =
         new TrainingOptions(epochs, batchSize, learningRate, patience, seed, backbone, hyperparameters);
 

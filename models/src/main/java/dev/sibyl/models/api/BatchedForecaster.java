@@ -139,6 +139,7 @@ public final class BatchedForecaster implements Forecaster {
     }
     // 2. The standardised lookback before every origin of every window; (rows, 1, L)
     double[][][] x = new double[rows][1][];
+    long[][] times = new long[rows][]; // (rows, L): for a model that writes calendar times
     double[] mean = new double[rows]; // (rows)
     double[] std = new double[rows]; // (rows)
     int row = 0;
@@ -156,12 +157,13 @@ public final class BatchedForecaster implements Forecaster {
           w[t] = (w[t] - m) / sd;
         }
         x[row][0] = w;
+        times[row] = Arrays.copyOfRange(windows.get(s).timestamps(), origin - l, origin);
         mean[row] = m;
         std[row] = sd;
       }
     }
     // 3. One call; (rows, 1, horizon)
-    double[][][] out = model.predict(x, horizon);
+    double[][][] out = model.predict(x, times, horizon);
     // 4. Per window: undo the scaling, and the split-conformal intervals on its backtest
     List<ForecastResult> results = new ArrayList<>(windows.size());
     row = 0;

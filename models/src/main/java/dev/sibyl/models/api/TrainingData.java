@@ -17,15 +17,39 @@ import java.util.Objects;
  *     shape (rows, channels); not null
  * @param lookback L
  * @param horizon H
+ * @param trainTimes the training rows' times, epoch milliseconds, when the data has a date column
+ *     (a family that writes calendar times into its input needs them); shape (train rows); null
+ *     when unknown
+ * @param validationTimes the validation rows' times; shape (validation rows); null exactly when
+ *     {@code trainTimes} is
  */
 public record TrainingData(
-    String name, double[][] train, double[][] validation, int lookback, int horizon) {
+    String name,
+    double[][] train,
+    double[][] validation,
+    int lookback,
+    int horizon,
+    long[] trainTimes,
+    long[] validationTimes) {
+
+  /**
+   * Rows without times.
+   *
+   * @param name the data set's name
+   * @param train training rows; shape (rows, channels)
+   * @param validation validation rows; shape (rows, channels)
+   * @param lookback L
+   * @param horizon H
+   */
+  public TrainingData(String name, double[][] train, double[][] validation, int lookback, int horizon) {
+    this(name, train, validation, lookback, horizon, null, null);
+  }
 
   /**
    * Checks the shapes.
    *
    * @throws IllegalArgumentException when L or H is not positive, a split is too short for one
-   *     window, or the rows are ragged
+   *     window, the rows are ragged, or the times do not match the rows
    */
   public TrainingData {
     Objects.requireNonNull(name, "name");
@@ -50,6 +74,34 @@ public record TrainingData(
         }
       }
     }
+    if ((trainTimes == null) != (validationTimes == null)) {
+      throw new IllegalArgumentException("give the times of both splits or of neither");
+    }
+    if (trainTimes != null
+        && (trainTimes.length != train.length || validationTimes.length != validation.length)) {
+      throw new IllegalArgumentException(
+          "one time per row: train " + train.length + " rows and " + trainTimes.length
+              + " times, validation " + validation.length + " rows and " + validationTimes.length + " times");
+    }
+  }
+
+  /** Whether the rows carry their times. */
+  public boolean hasTimes() {
+    return trainTimes != null;
+  }
+
+  /**
+   * The same rows with their times.
+   *
+   * @param trainTimes the training rows' times; shape (train rows); not null
+   * @param validationTimes the validation rows' times; shape (validation rows); not null
+   * @return the copy
+   * @throws IllegalArgumentException when a length differs from its split's rows
+   */
+  public TrainingData withTimes(long[] trainTimes, long[] validationTimes) {
+    Objects.requireNonNull(trainTimes, "trainTimes");
+    Objects.requireNonNull(validationTimes, "validationTimes");
+    return new TrainingData(name, train, validation, lookback, horizon, trainTimes, validationTimes);
   }
 
   /** Number of channels. */

@@ -68,6 +68,23 @@ public interface WindowModel {
   double[][][] predict(double[][][] windows, int horizon);
 
   /**
+   * Forecasts a batch of windows whose rows carry their times. A model that writes calendar times
+   * into its input (AutoTimes with {@code timestamps=calendar}) needs this call and refuses {@link
+   * #predict(double[][][], int)}; every other model ignores the times (the default).
+   *
+   * @param windows shape (batch, channels, lookback); not null
+   * @param times per window, its rows' times in epoch milliseconds, increasing; shape (batch,
+   *     lookback); may be null for a model that does not use them
+   * @param horizon as for {@link #predict(double[][][], int)}
+   * @return shape (batch, channels, horizon)
+   * @throws IllegalArgumentException as for {@link #predict(double[][][], int)}, or when a model
+   *     that needs the times gets none or times of the wrong shape
+   */
+  default double[][][] predict(double[][][] windows, long[][] times, int horizon) {
+    return predict(windows, horizon);
+  }
+
+  /**
    * Parses the value of {@link #CHANNEL_NAMES}.
    *
    * @param raw comma-separated names; blank for none; not null

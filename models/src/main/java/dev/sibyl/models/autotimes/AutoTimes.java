@@ -27,11 +27,17 @@ import java.util.Map;
  * test loop.
  *
  * <p>Departures: the backbone is any {@link dev.sibyl.models.backbone.Decoder} (the paper uses
- * LLaMA-7B; here stories260K, width 64); timestamps are relative to the context (see {@link
- * TimestampPrompt}); the embedding and projection MLPs have at most one hidden layer and no
- * dropout; the {@code llm=false} ablation maps each segment's embedding straight to the
- * projection; {@link #predictWithPrompt} places segments of a related series before the context
- * (the paper's in-context forecasting) standardised by their own statistics.
+ * LLaMA-7B; here stories260K, width 64); the timestamp texts are relative to the context by
+ * default ({@code timestamps=relative}, which artifacts trained before calendar times keep) and
+ * the reference's calendar texts only with {@code timestamps=calendar}, which then needs every
+ * window's times (see {@link TimestampPrompt}); the embedding and projection MLPs have at most
+ * one hidden layer and no dropout; the {@code llm=false} ablation maps each segment's embedding
+ * straight to the projection. In-context forecasting ({@link #predictInContext}, the paper's
+ * section 4.3) standardises the prompt by its own statistics (the reference standardises prompt
+ * and lookback together, but its prompts come from the same series; a related series may have
+ * another scale), and offers two placements ({@link InContextPrompt}): the reference's, which
+ * keeps the trained number of tokens by shortening the lookback, and one that puts the prompt
+ * before the whole lookback.
  *
  * <p>The model holds the loaded backbone and its parameters in native memory for its lifetime (a
  * {@link WindowModel} has no close). {@link #predict} is thread-safe: each call works in its own
@@ -144,16 +150,40 @@ public final class AutoTimes implements WindowModel {
    *
    * <p>Every channel of every window is one row; rows go through the network {@value
    * #PREDICT_ROWS} at a time, one full pass per 96 steps of the horizon.
+   *
+   * @throws IllegalStateException when the model writes calendar timestamps: use {@link
+   *     #predict(double[][][], long[][], int)} with the windows' times
    */
   @Override
   public double[][][] predict(double[][][] windows, int horizon) {
     WindowModel.checkRequest(this, windows, horizon);
-    return predictRows(windows, horizon, null);
+    requireRelative();
+    return predictRows(windows, null, horizon, null);
   }
 
   /**
-   * In-context forecasting: like {@link #predict}, with segments of a related series placed before
-   * every context as a prompt.
+   * Forecasts windows whose rows carry calendar times: with {@code timestamps=calendar} each
+   * segment's text is written from its rows' times (the rollout's predicted segments from the
+   * times that follow); in the other modes the times are not used.
+   *
+   * @param windows shape (batch, channels, lookback)
+   * @param times per window, its rows' times in epoch milliseconds, increasing; shape (batch,
+   *     lookback); may be null unless the model writes calendar timestamps
+   * @param horizon any positive number of steps
+   * @return shape (batch, channels, horizon)
+   * @throws IllegalArgumentException when a shape is wrong, times are missing in calendar mode,
+   *     or some times do not increase
+   */
+  @Override
+  public double[][][] predict(double[][][] windows, long[][] times, int horizon) {
+    WindowModel.checkRequest(this, windows, horizon);
+    checkTimes(windows, times);
+    return predictRows(windows, config.calendar() ? times : null, horizon, null);
+  }
+
+  /**
+   * In-context forecasting with one prompt for every window and channel, before the whole
+   * context; see {@link #predictInContext}.
    *
    * @param windows shape (batch, channels, lookback)
    * @param horizon any positive number of steps
@@ -162,39 +192,134 @@ public final class AutoTimes implements WindowModel {
    * @return shape (batch, channels, horizon)
    * @throws IllegalArgumentException when the prompt is empty, not whole segments, or would pass
    *     the backbone's maximum sequence length
+   * @throws IllegalStateException when the model writes calendar timestamps (the prompt has no
+   *     times here)
    */
   public double[][][] predictWithPrompt(double[][][] windows, int horizon, double[] prompt) {
-    WindowModel.checkRequest(this, windows, horizon);
-    int s = config.segmentLength();
-    if (prompt.length == 0 || prompt.length % s != 0) {
-      throw new IllegalArgumentException(
-          "the prompt must be a positive multiple of the segment length " + s + ", got " + prompt.length);
+    double[][][] values = new double[windows.length][][];
+    for (int b = 0; b < windows.length; b++) {
+      values[b] = new double[windows[b].length][];
+      Arrays.fill(values[b], prompt);
     }
-    int tokens = prompt.length / s + config.segments();
+    requireRelative();
+    return predictInContext(windows, null, horizon, new InContextPrompt(values, null, InContextPrompt.Placement.EXTEND));
+  }
+
+  /**
+   * In-context forecasting (the paper's section 4.3): segments of a related series placed before
+   * every context as a prompt ({@link InContextPrompt}), each standardised by its own statistics
+   * (the context keeps its own, as without a prompt). The prompt stays in place through the
+   * rollout; the context slides after it. With relative timestamps the prompt takes the first
+   * positions and the context follows; with calendar timestamps every token's text is written
+   * from its own times, the prompt's included.
+   *
+   * @param windows shape (batch, channels, lookback)
+   * @param times per window its rows' times, shape (batch, lookback); required in calendar mode
+   *     (with the prompt's times), else may be null
+   * @param horizon any positive number of steps
+   * @param prompt the prompt; not null
+   * @return shape (batch, channels, horizon)
+   * @throws IllegalArgumentException when a shape is wrong, the prompt is not whole segments, a
+   *     fixed placement leaves no context segment, the sequence would pass the backbone's maximum
+   *     length, or times are missing in calendar mode
+   */
+  public double[][][] predictInContext(double[][][] windows, long[][] times, int horizon, InContextPrompt prompt) {
+    WindowModel.checkRequest(this, windows, horizon);
+    int[] channels = new int[windows.length];
+    for (int b = 0; b < windows.length; b++) {
+      channels[b] = windows[b].length;
+    }
+    int p = prompt.segments(windows.length, channels, config.segmentLength());
+    int t = config.segments();
+    if (prompt.placement() == InContextPrompt.Placement.FIXED && p >= t) {
+      throw new IllegalArgumentException(
+          "a fixed placement keeps " + t + " tokens: the prompt must be shorter than " + t + " segments, got " + p);
+    }
+    int tokens = prompt.placement() == InContextPrompt.Placement.FIXED ? t : p + t;
     if (config.llm() && tokens > backbone.decoder().config().maxSeqLen()) {
       throw new IllegalArgumentException(
           "prompt and context make " + tokens + " tokens, more than the backbone's maxSeqLen "
               + backbone.decoder().config().maxSeqLen());
     }
-    return predictRows(windows, horizon, prompt);
+    checkTimes(windows, times);
+    if (config.calendar() && prompt.times() == null) {
+      throw new IllegalArgumentException("autotimes with timestamps=calendar needs the prompt's times");
+    }
+    return predictRows(windows, config.calendar() ? times : null, horizon, prompt);
   }
 
-  private double[][][] predictRows(double[][][] windows, int horizon, double[] prompt) {
+  private void requireRelative() {
+    if (config.calendar()) {
+      throw new IllegalStateException(
+          "autotimes with timestamps=calendar writes each segment's text from its times: call"
+              + " predict(windows, times, horizon) with the windows' times");
+    }
+  }
+
+  private void checkTimes(double[][][] windows, long[][] times) {
+    if (times == null) {
+      if (config.calendar()) {
+        throw new IllegalArgumentException("autotimes with timestamps=calendar needs the windows' times");
+      }
+      return;
+    }
+    if (times.length != windows.length) {
+      throw new IllegalArgumentException("expected times for " + windows.length + " windows, got " + times.length);
+    }
+    for (long[] w : times) {
+      if (w.length != config.lookback()) {
+        throw new IllegalArgumentException(
+            "each window needs " + config.lookback() + " times (the lookback), got " + w.length);
+      }
+    }
+  }
+
+  /**
+   * Flattens windows x channels into rows, cuts the contexts for a fixed placement, and rolls the
+   * rows out {@value #PREDICT_ROWS} at a time.
+   *
+   * @param times per window, shape (batch, L); null unless calendar
+   * @param prompt null for none
+   */
+  private double[][][] predictRows(double[][][] windows, long[][] times, int horizon, InContextPrompt prompt) {
     int rows = 0;
     for (double[][] w : windows) {
       rows += w.length;
     }
+    int l = config.lookback();
+    int keep = l;
+    if (prompt != null && prompt.placement() == InContextPrompt.Placement.FIXED) {
+      keep = l - prompt.values()[0][0].length;
+    }
     double[][] x = new double[rows][];
+    long[][] xt = times == null ? null : new long[rows][];
+    double[][] px = prompt == null ? null : new double[rows][];
+    long[][] pt = prompt == null || times == null ? null : new long[rows][];
     int r = 0;
-    for (double[][] w : windows) {
-      for (double[] channel : w) {
-        x[r++] = channel;
+    for (int b = 0; b < windows.length; b++) {
+      for (int c = 0; c < windows[b].length; c++) {
+        x[r] = keep == l ? windows[b][c] : Arrays.copyOfRange(windows[b][c], l - keep, l);
+        if (xt != null) {
+          xt[r] = keep == l ? times[b] : Arrays.copyOfRange(times[b], l - keep, l);
+        }
+        if (px != null) {
+          px[r] = prompt.values()[b][c];
+        }
+        if (pt != null) {
+          pt[r] = prompt.times()[b];
+        }
+        r++;
       }
     }
     double[][] y = new double[rows][];
     for (int first = 0; first < rows; first += PREDICT_ROWS) {
-      double[][] chunk = Arrays.copyOfRange(x, first, Math.min(rows, first + PREDICT_ROWS));
-      double[][] out = rollout(chunk, horizon, prompt);
+      int to = Math.min(rows, first + PREDICT_ROWS);
+      SegmentSpans spans =
+          xt == null
+              ? null
+              : SegmentSpans.of(Arrays.copyOfRange(xt, first, to), pt == null ? null : Arrays.copyOfRange(pt, first, to), config.segmentLength());
+      double[][] out =
+          rollout(Arrays.copyOfRange(x, first, to), horizon, px == null ? null : Arrays.copyOfRange(px, first, to), spans);
       System.arraycopy(out, 0, y, first, out.length);
     }
     double[][][] result = new double[windows.length][][];
@@ -212,12 +337,14 @@ public final class AutoTimes implements WindowModel {
    * The reference's rollout: predict one segment, slide the context by it, standardise again,
    * repeat; trim to H.
    *
-   * @param rows contexts on the data's scale; shape (N, L), not modified
+   * @param rows contexts on the data's scale, whole segments; shape (N, Lc), not modified
+   * @param prompts per row a prompt placed before its context; shape (N, P S); null for none
+   * @param spans the tokens' calendar spans (prompt first), null for relative texts
    * @return shape (N, horizon)
    */
-  double[][] rollout(double[][] rows, int horizon, double[] prompt) {
+  double[][] rollout(double[][] rows, int horizon, double[][] prompts, SegmentSpans spans) {
     int n = rows.length;
-    int l = config.lookback();
+    int l = rows[0].length;
     int s = config.segmentLength();
     int steps = (horizon + s - 1) / s;
     double[][] context = new double[n][];
@@ -226,7 +353,7 @@ public final class AutoTimes implements WindowModel {
     }
     double[][] out = new double[n][horizon];
     for (int step = 0; step < steps; step++) {
-      double[][] next = nextSegment(context, prompt); // (N, S) on the data's scale
+      double[][] next = nextSegment(context, prompts, spans); // (N, S) on the data's scale
       for (int i = 0; i < n; i++) {
         int from = step * s;
         System.arraycopy(next[i], 0, out[i], from, Math.min(s, horizon - from));
@@ -236,6 +363,7 @@ public final class AutoTimes implements WindowModel {
         System.arraycopy(next[i], 0, c, l - s, s);
         context[i] = c;
       }
+      spans = spans == null ? null : spans.slide();
     }
     return out;
   }
@@ -243,11 +371,12 @@ public final class AutoTimes implements WindowModel {
   /**
    * One full pass: the segment after each context.
    *
-   * @param contexts on the data's scale; shape (N, L), not modified
-   * @param prompt a related series placed before every context, or null
+   * @param contexts on the data's scale, whole segments; shape (N, Lc), not modified
+   * @param prompts per row a related series placed before its context; shape (N, P S); or null
+   * @param spans the tokens' calendar spans (prompt first), null for relative texts
    * @return shape (N, S), on the data's scale
    */
-  double[][] nextSegment(double[][] contexts, double[] prompt) {
+  double[][] nextSegment(double[][] contexts, double[][] prompts, SegmentSpans spans) {
     int n = contexts.length;
     int s = config.segmentLength();
     double[][] x = new double[n][];
@@ -255,12 +384,19 @@ public final class AutoTimes implements WindowModel {
       x[i] = contexts[i].clone();
     }
     RevIn revIn = RevIn.normalise(x);
-    float[] tokens = tokens(x, prompt);
+    float[] tokens = tokens(x, prompts);
     int t = tokens.length / (n * s);
     float[] last = new float[n * s];
+    String[] texts = spans == null ? null : spans.texts(); // (N, T)
+    if (texts != null) {
+      network.timestamps().embed(texts); // new texts' LLM passes outside the pass's scope
+    }
     try (NDScope scope = new NDScope();
         DecoderState state = network.newState(n)) {
-      NDArray y = network.forward(network.manager(), tokens, n, 0, state); // (N, T, S)
+      NDArray y = // (N, T, S)
+          texts == null
+              ? network.forward(network.manager(), tokens, n, 0, state)
+              : network.forward(network.manager(), tokens, n, texts, state);
       float[] all = y.toFloatArray();
       for (int i = 0; i < n; i++) {
         System.arraycopy(all, (i * t + t - 1) * s, last, i * s, s);
@@ -276,24 +412,28 @@ public final class AutoTimes implements WindowModel {
     return out;
   }
 
-  /** Row-major (N, P + L / S, S) tokens: the standardised prompt (if any), then each context. */
-  private float[] tokens(double[][] normalised, double[] prompt) {
+  /** Row-major (N, P + Lc / S, S) tokens: each row's standardised prompt (if any), then its context. */
+  private static float[] tokens(double[][] normalised, double[][] prompts) {
     int n = normalised.length;
-    int l = config.lookback();
-    double[] p = new double[0];
-    if (prompt != null) {
-      double[][] own = {prompt.clone()};
-      RevIn.normalise(own);
-      p = own[0];
+    int l = normalised[0].length;
+    double[][] p = null;
+    int pl = 0;
+    if (prompts != null) {
+      p = new double[n][];
+      for (int i = 0; i < n; i++) {
+        p[i] = prompts[i].clone();
+      }
+      RevIn.normalise(p);
+      pl = p[0].length;
     }
-    int width = p.length + l;
+    int width = pl + l;
     float[] out = new float[n * width];
     for (int i = 0; i < n; i++) {
-      for (int k = 0; k < p.length; k++) {
-        out[i * width + k] = (float) p[k];
+      for (int k = 0; k < pl; k++) {
+        out[i * width + k] = (float) p[i][k];
       }
       for (int k = 0; k < l; k++) {
-        out[i * width + p.length + k] = (float) normalised[i][k];
+        out[i * width + pl + k] = (float) normalised[i][k];
       }
     }
     return out;
@@ -308,7 +448,22 @@ public final class AutoTimes implements WindowModel {
    * @throws IllegalArgumentException when there are fewer than L values
    */
   public AutoTimesSession openSession(double[] values) {
-    return new AutoTimesSession(this, new double[][] {values});
+    return new AutoTimesSession(this, new double[][] {values}, null);
+  }
+
+  /**
+   * Opens a streaming session for one series with the times of its values, which a model with
+   * calendar timestamps needs (the other modes ignore them).
+   *
+   * @param values at least the lookback's worth of the newest observations; the last L are used
+   * @param times the values' times, epoch milliseconds, increasing; shape (values.length); null
+   *     unless calendar
+   * @return the session; the caller closes it
+   * @throws IllegalArgumentException when there are fewer than L values, or the times are missing
+   *     in calendar mode
+   */
+  public AutoTimesSession openSession(double[] values, long[] times) {
+    return new AutoTimesSession(this, new double[][] {values}, times);
   }
 
   /**
@@ -321,7 +476,7 @@ public final class AutoTimes implements WindowModel {
    * @throws IllegalArgumentException when there is no series or one has fewer than L values
    */
   public AutoTimesSession openSession(double[][] values) {
-    return new AutoTimesSession(this, values);
+    return new AutoTimesSession(this, values, null);
   }
 
   @Override

@@ -17,8 +17,9 @@ import java.util.Map;
  *     layers
  * @param llm false for the ablation without the language model
  * @param llmLayers backbone blocks used, 0 for all
- * @param timestamps {@code relative} to add the timestamp-text embeddings, {@code none} to leave
- *     them out
+ * @param timestamps {@code relative} to add the timestamp-text embeddings counted from the
+ *     context's start, {@code calendar} to add them written from the rows' calendar times (the
+ *     paper's texts; the windows must then come with their times), {@code none} to leave them out
  * @param trainStride every how many training windows an epoch uses (a random offset per epoch)
  * @param validationStride every how many validation windows the validation loss uses
  * @param streamMaxSegments the most segments a streaming session caches before it rebuilds
@@ -49,7 +50,7 @@ public record AutoTimesConfig(
   public static final String LLM = "llm";
   /** Key: backbone blocks used (0 = all). */
   public static final String LLM_LAYERS = "llm.layers";
-  /** Key: timestamp embeddings, {@code relative} or {@code none}. */
+  /** Key: timestamp embeddings, {@code relative}, {@code calendar} or {@code none}. */
   public static final String TIMESTAMPS = "timestamps";
   /** Key: training-window sub-sampling stride per epoch. */
   public static final String TRAIN_STRIDE = "train.stride";
@@ -66,6 +67,11 @@ public record AutoTimesConfig(
 
   /** The timestamp mode that adds the timestamp-text embeddings. */
   public static final String RELATIVE = "relative";
+  /**
+   * The timestamp mode that writes the texts from the rows' calendar times (the reference's); the
+   * model then needs every window's times.
+   */
+  public static final String CALENDAR = "calendar";
   /** The timestamp mode without them. */
   public static final String NONE = "none";
 
@@ -116,9 +122,9 @@ public record AutoTimesConfig(
           "autotimes hyperparameter '" + LLM + "' must be true or false, got '" + llm + "'");
     }
     String ts = hp.getOrDefault(TIMESTAMPS, RELATIVE).trim().toLowerCase(Locale.ROOT);
-    if (!ts.equals(RELATIVE) && !ts.equals(NONE)) {
+    if (!ts.equals(RELATIVE) && !ts.equals(CALENDAR) && !ts.equals(NONE)) {
       throw new IllegalArgumentException(
-          "autotimes hyperparameter '" + TIMESTAMPS + "' must be relative or none, got '" + ts + "'");
+          "autotimes hyperparameter '" + TIMESTAMPS + "' must be relative, calendar or none, got '" + ts + "'");
     }
     int maxSegments = integer(hp, STREAM_MAX_SEGMENTS, 1);
     if (maxSegments < lookback / segment + 1) {
@@ -161,9 +167,14 @@ public record AutoTimesConfig(
     return lookback / segmentLength;
   }
 
-  /** Whether the timestamp-text embeddings are added. */
+  /** Whether the timestamp-text embeddings are added (relative or calendar). */
   public boolean useTimestamps() {
-    return RELATIVE.equals(timestamps);
+    return RELATIVE.equals(timestamps) || CALENDAR.equals(timestamps);
+  }
+
+  /** Whether the texts are written from calendar times, so that windows need their times. */
+  public boolean calendar() {
+    return CALENDAR.equals(timestamps);
   }
 
   /**

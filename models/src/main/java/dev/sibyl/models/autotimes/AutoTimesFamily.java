@@ -22,6 +22,7 @@ import dev.sibyl.models.train.EarlyStopping;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,6 +41,10 @@ import java.util.Random;
  * (its gradients dropped) rather than stepped. To fit a 2-core CPU an epoch may use every {@code
  * train.stride}-th training window (a fresh random offset each epoch) and the validation every
  * {@code validation.stride}-th window.
+ *
+ * <p>With {@code timestamps=calendar} every training and validation token's text is written from
+ * its rows' times ({@link TrainingData#trainTimes()}), so the data needs a date column; the texts
+ * embedded while training stay in the trained model's cache.
  *
  * <p>The training data's horizon must be at least the segment length (train with {@code --horizon
  * 96}); the artifact then serves every horizon. The backbone ({@code --backbone}) is required and
@@ -108,6 +113,11 @@ public final class AutoTimesFamily implements ModelFamily {
           "autotimes trains on windows of one segment more than the context: the horizon must be >= "
               + config.segmentLength() + ", got " + data.horizon());
     }
+    if (config.calendar() && !data.hasTimes()) {
+      throw new IllegalArgumentException(
+          "autotimes with timestamps=calendar writes each segment's text from its rows' times: the"
+              + " data needs a date column (yyyy-MM-dd HH:mm:ss)");
+    }
     if (options.backbone() == null) {
       throw new IllegalArgumentException(
           "autotimes needs a backbone checkpoint (--backbone <llama2.c file or Hugging Face directory>)");
@@ -125,7 +135,8 @@ public final class AutoTimesFamily implements ModelFamily {
     try {
       model = model(config, "1", backbone, AutoTimesNetwork.initial(config, backbone.decoder(), options.seed()));
       Fit fit = fit(model, data, options, listener);
-      AutoTimes best = model(config, "1", backbone, fit.best);
+      // the texts embedded while training stay cached: the frozen LLM gives them the same vectors
+      AutoTimes best = new AutoTimes(config, "1", backbone, model.network().timestamps(), fit.best);
       Map<String, Double> metrics = new LinkedHashMap<>();
       metrics.put("mse", fit.stopping.best());
       metrics.put("mae", fit.bestMae);
@@ -178,8 +189,18 @@ public final class AutoTimesFamily implements ModelFamily {
         int n = batches[b].length * c;
         double[][] x = new double[n][];
         float[] y = new float[n * l]; // (N, T, S): the segment after each position
+        String[] texts = config.calendar() ? new String[n * t] : null; // (N, T)
         for (int i = 0; i < batches[b].length; i++) {
           int start = offset + batches[b][i] * stride;
+          if (texts != null) {
+            // every channel of a window shares its rows' times
+            long[] times = data.trainTimes();
+            for (int ch = 0; ch < c; ch++) {
+              for (int j = 0; j < t; j++) {
+                texts[(i * c + ch) * t + j] = TimestampPrompt.calendar(times[start + j * s], times[start + j * s + s - 1]);
+              }
+            }
+          }
           for (int ch = 0; ch < c; ch++) {
             x[i * c + ch] = Batches.column(data.train(), ch, start, l);
             double[] target = Batches.column(data.train(), ch, start + s, l);
@@ -187,6 +208,11 @@ public final class AutoTimesFamily implements ModelFamily {
               y[(i * c + ch) * l + k] = (float) target[k];
             }
           }
+        }
+        if (texts != null) {
+          // the LLM passes of new texts run here, outside the batch's scope and gradient
+          // recording, whose arrays they are no part of
+          network.timestamps().embed(texts);
         }
         RevIn revIn = RevIn.normalise(x);
         float[] tokens = new float[n * l];
@@ -208,7 +234,11 @@ public final class AutoTimesFamily implements ModelFamily {
           NDArray sigma = m.create(std, new Shape(n, 1, 1));
           try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
             // next-token loss at every position, on the data's scale
-            NDArray out = network.forward(network.manager(), tokens, n, 0, state).mul(sigma).add(mu);
+            NDArray raw =
+                texts == null
+                    ? network.forward(network.manager(), tokens, n, 0, state)
+                    : network.forward(network.manager(), tokens, n, texts, state);
+            NDArray out = raw.mul(sigma).add(mu);
             NDArray mse = out.sub(target).square().mean();
             collector.backward(mse);
             loss = mse.getFloat();
@@ -259,12 +289,16 @@ public final class AutoTimesFamily implements ModelFamily {
     for (int first = 0; first < starts.length; first += perChunk) {
       int count = Math.min(perChunk, starts.length - first);
       double[][] x = new double[count * c][];
+      long[][] times = data.hasTimes() && model.config().calendar() ? new long[count * c][] : null;
       for (int i = 0; i < count; i++) {
         for (int ch = 0; ch < c; ch++) {
           x[i * c + ch] = Batches.column(data.validation(), ch, starts[first + i], l);
+          if (times != null) {
+            times[i * c + ch] = Arrays.copyOfRange(data.validationTimes(), starts[first + i], starts[first + i] + l);
+          }
         }
       }
-      double[][] y = model.nextSegment(x, null);
+      double[][] y = model.nextSegment(x, null, times == null ? null : SegmentSpans.of(times, null, s));
       for (int i = 0; i < count; i++) {
         for (int ch = 0; ch < c; ch++) {
           double[] target = Batches.column(data.validation(), ch, starts[first + i] + l, s);

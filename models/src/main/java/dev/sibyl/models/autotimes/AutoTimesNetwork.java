@@ -184,13 +184,38 @@ final class AutoTimesNetwork implements AutoCloseable {
    * @param segments normalised segments, row-major (N, T, S)
    * @param n N, the sequences
    * @param first the place of the first new token from the start of the context (the state's
-   *     position when the LLM runs), for its timestamp text
+   *     position when the LLM runs), for its relative timestamp text
    * @param state the sequences' state from {@link #newState}, null without the LLM; the caller
    *     closes it only after the backward pass (its cache holds arrays of the graph: closing it
    *     earlier crashed PyTorch's backward in native code, intermittently, in Time-LLM)
    * @return each token's prediction of the next segment, normalised; shape (N, T, S)
    */
   NDArray forward(NDManager inputs, float[] segments, int n, int first, DecoderState state) {
+    if (config.calendar()) {
+      throw new IllegalStateException("autotimes with timestamps=calendar needs the tokens' calendar texts");
+    }
+    int t = segments.length / (n * config.segmentLength());
+    float[] times = config.useTimestamps() ? timestamps.embeddings(first, t) : null;
+    return forward(inputs, segments, n, times, 1, state);
+  }
+
+  /**
+   * The forward pass with the tokens' own timestamp texts (calendar mode): as {@link
+   * #forward(NDManager, float[], int, int, DecoderState)}, each sequence with its own texts.
+   *
+   * @param texts one text per token; row-major (N, T)
+   */
+  NDArray forward(NDManager inputs, float[] segments, int n, String[] texts, DecoderState state) {
+    int t = segments.length / (n * config.segmentLength());
+    if (texts.length != n * t) {
+      throw new IllegalArgumentException("expected " + n * t + " timestamp texts (N, T), got " + texts.length);
+    }
+    float[] times = config.useTimestamps() ? timestamps.embed(texts) : null;
+    return forward(inputs, segments, n, times, n, state);
+  }
+
+  /** The pass itself; {@code times} row-major (timeRows, T, D), timeRows 1 (shared) or N. */
+  private NDArray forward(NDManager inputs, float[] segments, int n, float[] times, int timeRows, DecoderState state) {
     int s = config.segmentLength();
     int t = segments.length / (n * s);
     NDArray x = inputs.create(segments, new Shape(n, t, s));
@@ -200,8 +225,8 @@ final class AutoTimesNetwork implements AutoCloseable {
       // 2. Both L2-normalised, the timestamp part weighted by the learned scale:
       //    x_enc / |x_enc| + add_scale * times / |times| (times are normalised in the cache)
       int d = decoder.config().dim();
-      NDArray times = inputs.create(timestamps.embeddings(first, t), new Shape(1, t, d));
-      e = e.div(e.square().sum(new int[] {2}, true).add(NORM_EPS).sqrt()).add(times.mul(scale));
+      NDArray tau = inputs.create(times, new Shape(timeRows, t, d));
+      e = e.div(e.square().sum(new int[] {2}, true).add(NORM_EPS).sqrt()).add(tau.mul(scale));
     }
     // 3. The frozen decoder, causal over the tokens (and everything already in the state)
     NDArray hidden = config.llm() ? decoder.forward(e, state, useLayers) : e;

@@ -7,6 +7,7 @@ import dev.sibyl.models.timellm.RevIn;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,6 +34,11 @@ import java.util.Map;
  * recomputing them; one full pass every {@code max - L/S} segments keeps the amortised cost near
  * one token. Nothing persists: after a restart the caller opens a new session from its window.
  *
+ * <p>Calendar timestamps ({@code timestamps=calendar}): the session keeps the times of its
+ * segments beside their values, writes each token's text from its own first and last time, and
+ * the rollout past the cached segment continues the clock by the context's mean spacing. In the
+ * other modes times are not needed and, when given, ignored.
+ *
  * <p>A session may hold several series that complete their segments together (sensors sampled
  * on one clock): they share one batched cache and each append decodes one token per series in one
  * pass. Sessions of different series can also be decoded together when they have cached the same
@@ -50,6 +56,9 @@ public final class AutoTimesSession implements AutoCloseable {
 
   /** Raw segments in the cache, oldest first; each shape (rows, S). */
   private final Deque<double[][]> history = new ArrayDeque<>();
+
+  /** The times of each segment in {@code history}, shape (S) each; null unless calendar. */
+  private final Deque<long[]> clock;
 
   /** The KV cache of {@code history}, batch {@code rows}; null without the LLM. */
   private DecoderState state;
@@ -70,16 +79,25 @@ public final class AutoTimesSession implements AutoCloseable {
   /** The position of the first staged token (0 when the cache restarts). */
   private int stagedPosition;
 
-  AutoTimesSession(AutoTimes model, double[][] values) {
-    this(model, values, true);
+  /** The staged tokens' calendar texts, row-major (rows, stagedCount); null for relative texts. */
+  private String[] stagedTexts;
+
+  /**
+   * @param values per series at least L newest values; shape (rows, n)
+   * @param times the series' shared clock, the times of the newest values (the last L used);
+   *     null unless the model writes calendar timestamps
+   */
+  AutoTimesSession(AutoTimes model, double[][] values, long[] times) {
+    this(model, values, times, true);
   }
 
   /** Opens a session; without {@code decode} its first pass is staged for {@link #decodeStaged}. */
-  private AutoTimesSession(AutoTimes model, double[][] values, boolean decode) {
+  private AutoTimesSession(AutoTimes model, double[][] values, long[] times, boolean decode) {
     this.model = model;
     this.config = model.config();
     this.network = model.network();
     this.rows = values.length;
+    this.clock = config.calendar() ? new ArrayDeque<>() : null;
     if (rows < 1) {
       throw new IllegalArgumentException("an autotimes session needs at least one series");
     }
@@ -92,7 +110,16 @@ public final class AutoTimesSession implements AutoCloseable {
       }
       window[r] = Arrays.copyOfRange(values[r], values[r].length - l, values[r].length);
     }
-    stageRebuild(window);
+    long[] windowTimes = null;
+    if (clock != null) {
+      if (times == null || times.length < l) {
+        throw new IllegalArgumentException(
+            "autotimes with timestamps=calendar needs the times of the newest " + l + " values, got "
+                + (times == null ? "none" : times.length));
+      }
+      windowTimes = Arrays.copyOfRange(times, times.length - l, times.length);
+    }
+    stageRebuild(window, windowTimes);
     if (decode) {
       decodeStaged(List.of(this));
     }
@@ -104,14 +131,16 @@ public final class AutoTimesSession implements AutoCloseable {
    *
    * @param model the model; not null
    * @param values per session, its series' newest observations; each shape (rows_i, n), n &gt;= L
+   * @param times per session the times of its newest values (null entries, or a null list,
+   *     unless the model writes calendar timestamps)
    * @return the sessions, in order; the caller closes them
    * @throws IllegalArgumentException as {@link AutoTimes#openSession(double[][])}
    */
-  static List<AutoTimesSession> openEach(AutoTimes model, List<double[][]> values) {
+  static List<AutoTimesSession> openEach(AutoTimes model, List<double[][]> values, List<long[]> times) {
     List<AutoTimesSession> opened = new ArrayList<>(values.size());
     try {
-      for (double[][] v : values) {
-        opened.add(new AutoTimesSession(model, v, false));
+      for (int i = 0; i < values.size(); i++) {
+        opened.add(new AutoTimesSession(model, values.get(i), times == null ? null : times.get(i), false));
       }
       decodeStaged(opened);
     } catch (RuntimeException e) {
@@ -131,20 +160,22 @@ public final class AutoTimesSession implements AutoCloseable {
    *
    * @param sessions open sessions of this model, each at most once; not null
    * @param segments per session its segments; each shape (rows_i, S)
+   * @param times per session its segment's times, shape (S) (null entries, or a null list,
+   *     unless the model writes calendar timestamps)
    * @throws IllegalArgumentException when the lists differ in size or a shape is wrong
    * @throws IllegalStateException when a session is closed; after a failure of the decoder the
    *     sessions are inconsistent and must be closed
    */
-  static void appendEach(List<AutoTimesSession> sessions, List<double[][]> segments) {
+  static void appendEach(List<AutoTimesSession> sessions, List<double[][]> segments, List<long[]> times) {
     if (sessions.size() != segments.size()) {
       throw new IllegalArgumentException(
           sessions.size() + " sessions but " + segments.size() + " segment blocks");
     }
     for (int i = 0; i < sessions.size(); i++) {
-      sessions.get(i).check(segments.get(i));
+      sessions.get(i).check(segments.get(i), times == null ? null : times.get(i));
     }
     for (int i = 0; i < sessions.size(); i++) {
-      sessions.get(i).stageAppend(segments.get(i));
+      sessions.get(i).stageAppend(segments.get(i), times == null ? null : times.get(i));
     }
     decodeStaged(sessions);
   }
@@ -159,6 +190,17 @@ public final class AutoTimesSession implements AutoCloseable {
   }
 
   /**
+   * Appends a newly completed segment of a one-series session with its times; see {@link
+   * #append(double[][], long[])}.
+   *
+   * @param segment the segment's observations, oldest first; shape (S)
+   * @param times their times, epoch milliseconds; shape (S); null unless calendar
+   */
+  public void append(double[] segment, long[] times) {
+    append(new double[][] {segment}, times);
+  }
+
+  /**
    * Appends a newly completed segment of every series: one token of decoding per series, or a
    * rebuild from the newest context when the cache is full.
    *
@@ -167,13 +209,32 @@ public final class AutoTimesSession implements AutoCloseable {
    * @throws IllegalStateException when the session is closed
    */
   public void append(double[][] segments) {
-    check(segments);
-    stageAppend(segments);
+    append(segments, null);
+  }
+
+  /**
+   * Appends a newly completed segment of every series with the times of its points, which a
+   * model with calendar timestamps writes into the segment's text (the other modes ignore them).
+   *
+   * @param segments the segments' observations, oldest first; shape (rows, S)
+   * @param times the segments' shared times, epoch milliseconds; shape (S); null unless calendar
+   * @throws IllegalArgumentException when a shape is wrong or the times are missing in calendar
+   *     mode
+   * @throws IllegalStateException when the session is closed
+   */
+  public void append(double[][] segments, long[] times) {
+    check(segments, times);
+    stageAppend(segments, times);
     decodeStaged(List.of(this));
   }
 
-  private void check(double[][] segments) {
+  private void check(double[][] segments, long[] times) {
     int s = config.segmentLength();
+    if (clock != null && (times == null || times.length != s)) {
+      throw new IllegalArgumentException(
+          "autotimes with timestamps=calendar needs the " + s + " times of the segment, got "
+              + (times == null ? "none" : times.length));
+    }
     if (segments.length != rows) {
       throw new IllegalArgumentException("the session holds " + rows + " series, got " + segments.length + " segments");
     }
@@ -188,7 +249,7 @@ public final class AutoTimesSession implements AutoCloseable {
   }
 
   /** Stages one segment per series, or a rebuild from the newest context at the bound. */
-  private void stageAppend(double[][] segments) {
+  private void stageAppend(double[][] segments, long[] times) {
     int s = config.segmentLength();
     if (history.size() >= config.streamMaxSegments()) {
       // evict: the newest context, positions from 0 again
@@ -200,7 +261,13 @@ public final class AutoTimesSession implements AutoCloseable {
         System.arraycopy(segments[r], 0, w, keep * s, s);
         window[r] = w;
       }
-      stageRebuild(window);
+      long[] windowTimes = null;
+      if (clock != null) {
+        windowTimes = new long[config.lookback()];
+        System.arraycopy(newestTimes(keep * s), 0, windowTimes, 0, keep * s);
+        System.arraycopy(times, 0, windowTimes, keep * s, s);
+      }
+      stageRebuild(window, windowTimes);
       rebuilds++;
       return;
     }
@@ -217,6 +284,11 @@ public final class AutoTimesSession implements AutoCloseable {
     staged = tokens;
     stagedCount = 1;
     stagedPosition = position;
+    stagedTexts = null;
+    if (clock != null) {
+      clock.addLast(times.clone());
+      stagedTexts = texts(List.of(times));
+    }
   }
 
   /**
@@ -259,6 +331,7 @@ public final class AutoTimesSession implements AutoCloseable {
     }
     List<double[][]> out = new ArrayList<>(sessions.size());
     List<double[]> contexts = new ArrayList<>();
+    List<long[]> contextTimes = new ArrayList<>(); // calendar only
     int longest = 0;
     for (int i = 0; i < sessions.size(); i++) {
       AutoTimesSession x = sessions.get(i);
@@ -281,6 +354,9 @@ public final class AutoTimesSession implements AutoCloseable {
           System.arraycopy(x.newestRow(r, l - s), 0, context, 0, l - s);
           System.arraycopy(first[r], 0, context, l - s, s);
           contexts.add(context);
+          if (x.clock != null) {
+            contextTimes.add(x.rolledTimes());
+          }
           longest = Math.max(longest, horizon - s);
         }
       }
@@ -294,7 +370,9 @@ public final class AutoTimesSession implements AutoCloseable {
     double[][] rest = new double[contexts.size()][];
     for (int from = 0; from < rest.length; from += AutoTimes.PREDICT_ROWS) {
       int to = Math.min(rest.length, from + AutoTimes.PREDICT_ROWS);
-      double[][] part = model.rollout(contexts.subList(from, to).toArray(new double[0][]), longest, null);
+      SegmentSpans spans =
+          contextTimes.isEmpty() ? null : SegmentSpans.of(contextTimes.subList(from, to).toArray(new long[0][]), null, s);
+      double[][] part = model.rollout(contexts.subList(from, to).toArray(new double[0][]), longest, null, spans);
       System.arraycopy(part, 0, rest, from, part.length);
     }
     int c = 0;
@@ -337,7 +415,7 @@ public final class AutoTimesSession implements AutoCloseable {
       j++;
     }
     try (DecoderState fresh = network.newState(rows)) {
-      return destandardise(decode(network, s, tokens, rows, t, 0, fresh));
+      return destandardise(decode(network, s, tokens, rows, t, 0, fresh, clock == null ? null : texts(clock)));
     }
   }
 
@@ -372,13 +450,67 @@ public final class AutoTimesSession implements AutoCloseable {
     return Arrays.copyOfRange(all, all.length - count, all.length);
   }
 
-  /** Resets the statistics and history to {@code window} and stages its full pass. */
-  private void stageRebuild(double[][] window) {
+  /** The newest {@code count} times of the clock; shape (count). */
+  private long[] newestTimes(int count) {
+    int s = config.segmentLength();
+    long[] all = new long[clock.size() * s];
+    int i = 0;
+    for (long[] c : clock) {
+      System.arraycopy(c, 0, all, i++ * s, s);
+    }
+    return Arrays.copyOfRange(all, all.length - count, all.length);
+  }
+
+  /**
+   * The times of the rollout's first context: the newest observed times slid by the cached
+   * segment, which lies one mean step after the newest point; shape (L).
+   */
+  private long[] rolledTimes() {
+    int s = config.segmentLength();
+    int l = config.lookback();
+    long[] observed = newestTimes(l);
+    long step = (observed[l - 1] - observed[0]) / (l - 1);
+    long[] times = new long[l];
+    System.arraycopy(observed, s, times, 0, l - s);
+    for (int k = 0; k < s; k++) {
+      times[l - s + k] = observed[l - 1] + (k + 1) * step;
+    }
+    return times;
+  }
+
+  /** The calendar texts of some segments, the same for every series; row-major (rows, count). */
+  private String[] texts(Collection<long[]> segments) {
+    int s = config.segmentLength();
+    int count = segments.size();
+    String[] out = new String[rows * count];
+    int j = 0;
+    for (long[] c : segments) {
+      String text = TimestampPrompt.calendar(c[0], c[s - 1]);
+      for (int r = 0; r < rows; r++) {
+        out[r * count + j] = text;
+      }
+      j++;
+    }
+    return out;
+  }
+
+  /**
+   * Resets the statistics and history to {@code window} and stages its full pass.
+   *
+   * @param windowTimes the window's times, shape (L); null unless calendar
+   */
+  private void stageRebuild(double[][] window, long[] windowTimes) {
     int s = config.segmentLength();
     int l = config.lookback();
     int t = l / s;
     closeState();
     history.clear();
+    if (clock != null) {
+      clock.clear();
+      for (int j = 0; j < t; j++) {
+        clock.addLast(Arrays.copyOfRange(windowTimes, j * s, (j + 1) * s));
+      }
+    }
     double[][] x = new double[rows][];
     for (int r = 0; r < rows; r++) {
       x[r] = window[r].clone();
@@ -404,6 +536,7 @@ public final class AutoTimesSession implements AutoCloseable {
     staged = tokens;
     stagedCount = t;
     stagedPosition = 0;
+    stagedTexts = clock == null ? null : texts(clock);
   }
 
   /** Sessions whose staged passes can share one decoder call. */
@@ -439,8 +572,9 @@ public final class AutoTimesSession implements AutoCloseable {
       }
     }
     if (group.size() == 1) {
-      first.next = decode(network, s, first.staged, first.rows, g.count(), g.position(), first.state);
+      first.next = decode(network, s, first.staged, first.rows, g.count(), g.position(), first.state, first.stagedTexts);
       first.staged = null;
+      first.stagedTexts = null;
       return;
     }
     // 2. Stack the rows: tokens (sum rows, count, S) row-major, caches along the batch axis
@@ -449,23 +583,30 @@ public final class AutoTimesSession implements AutoCloseable {
       total += x.rows;
     }
     float[] tokens = new float[total * g.count() * s];
+    String[] texts = first.stagedTexts == null ? null : new String[total * g.count()];
     List<DecoderState> states = new ArrayList<>(group.size());
     int at = 0;
+    int textAt = 0;
     for (AutoTimesSession x : group) {
       System.arraycopy(x.staged, 0, tokens, at, x.staged.length);
       at += x.staged.length;
+      if (texts != null) {
+        System.arraycopy(x.stagedTexts, 0, texts, textAt, x.stagedTexts.length);
+        textAt += x.stagedTexts.length;
+      }
       states.add(x.state);
     }
     boolean llm = first.state != null;
     try (DecoderState stacked = llm ? (fresh ? network.newState(total) : DecoderState.concat(states)) : null) {
       // 3. One pass for every series of the group
-      float[] last = decode(network, s, tokens, total, g.count(), g.position(), stacked);
+      float[] last = decode(network, s, tokens, total, g.count(), g.position(), stacked, texts);
       // 4. Each session's rows back: its next segment and its cache
       at = 0;
       for (AutoTimesSession x : group) {
         x.next = Arrays.copyOfRange(last, at, at + x.rows * s);
         at += x.rows * s;
         x.staged = null;
+        x.stagedTexts = null;
       }
       if (llm) {
         stacked.splitInto(states);
@@ -477,12 +618,23 @@ public final class AutoTimesSession implements AutoCloseable {
    * Runs {@code count} tokens per series from {@code position}.
    *
    * @param tokens standardised, row-major (rows, count, S)
+   * @param texts the tokens' calendar texts, row-major (rows, count); null for relative texts
    * @return the last token's output per series, standardised; row-major (rows, S)
    */
   private static float[] decode(
-      AutoTimesNetwork network, int s, float[] tokens, int rows, int count, int position, DecoderState cache) {
+      AutoTimesNetwork network,
+      int s,
+      float[] tokens,
+      int rows,
+      int count,
+      int position,
+      DecoderState cache,
+      String[] texts) {
     try (NDManager inputs = network.manager().newSubManager()) {
-      NDArray y = network.forward(inputs, tokens, rows, position, cache); // (rows, count, S)
+      NDArray y = // (rows, count, S)
+          texts == null
+              ? network.forward(inputs, tokens, rows, position, cache)
+              : network.forward(inputs, tokens, rows, texts, cache);
       float[] all = y.toFloatArray();
       float[] last = new float[rows * s];
       for (int r = 0; r < rows; r++) {

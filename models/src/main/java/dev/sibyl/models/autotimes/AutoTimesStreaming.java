@@ -32,6 +32,10 @@ import java.util.Set;
  * session's bound holds. Nothing is persisted: after a restart every series is rebuilt from its
  * window on its first call.
  *
+ * <p>Calendar timestamps: with {@code timestamps=calendar} the sessions write each segment's text
+ * from the window's own timestamps ({@link SeriesWindow#timestamps()}), and the timestamp cache
+ * (bounded, see {@link TimestampEmbeddings}) sees one new text per completed segment per clock.
+ *
  * <p>Thread-safe: calls are serialised on this object (a session is small and a call short).
  */
 public final class AutoTimesStreaming implements KeyedForecaster {
@@ -135,13 +139,13 @@ public final class AutoTimesStreaming implements KeyedForecaster {
         e.session.close();
       }
       e = new Entry();
-      e.session = model.openSession(values);
+      e.session = model.openSession(values, times);
       sessions.put(seriesKey, e);
       at = n - 1;
     } else {
       // 2b. Append every segment completed since the boundary, one token each
       while (n - 1 - at >= s) {
-        e.session.append(Arrays.copyOfRange(values, at + 1, at + 1 + s));
+        e.session.append(Arrays.copyOfRange(values, at + 1, at + 1 + s), Arrays.copyOfRange(times, at + 1, at + 1 + s));
         at += s;
       }
     }
@@ -237,6 +241,7 @@ public final class AutoTimesStreaming implements KeyedForecaster {
     // 2. The rebuilt series in one pass; the entries are out of the map until their sessions exist
     if (!rebuild.isEmpty()) {
       List<double[][]> windows = new ArrayList<>(rebuild.size());
+      List<long[]> times = new ArrayList<>(rebuild.size());
       for (int j : rebuild) {
         Request r = requests.get(round.get(j));
         Entry old = sessions.remove(r.seriesKey());
@@ -244,8 +249,9 @@ public final class AutoTimesStreaming implements KeyedForecaster {
           old.session.close();
         }
         windows.add(new double[][] {r.window().values()});
+        times.add(r.window().timestamps());
       }
-      List<AutoTimesSession> opened = AutoTimesSession.openEach(model, windows);
+      List<AutoTimesSession> opened = AutoTimesSession.openEach(model, windows, times);
       for (int k = 0; k < rebuild.size(); k++) {
         int j = rebuild.get(k);
         Entry e = new Entry();
@@ -259,18 +265,21 @@ public final class AutoTimesStreaming implements KeyedForecaster {
     while (true) {
       List<AutoTimesSession> step = new ArrayList<>();
       List<double[][]> segments = new ArrayList<>();
+      List<long[]> times = new ArrayList<>();
       for (int j = 0; j < round.size(); j++) {
-        double[] values = requests.get(round.get(j)).window().values();
+        SeriesWindow w = requests.get(round.get(j)).window();
+        double[] values = w.values();
         if (values.length - 1 - at[j] >= s) {
           step.add(entries[j].session);
           segments.add(new double[][] {Arrays.copyOfRange(values, at[j] + 1, at[j] + 1 + s)});
+          times.add(Arrays.copyOfRange(w.timestamps(), at[j] + 1, at[j] + 1 + s));
           at[j] += s;
         }
       }
       if (step.isEmpty()) {
         break;
       }
-      AutoTimesSession.appendEach(step, segments);
+      AutoTimesSession.appendEach(step, segments, times);
     }
     // 4. The forecasts from the boundaries, without the steps already observed
     List<AutoTimesSession> all = new ArrayList<>(round.size());

@@ -6,7 +6,8 @@
  * dev.sibyl.models.autotimes.TimestampPrompt} and its LLM-embedding cache ({@code
  * TimestampEmbeddings}); the wiring around the backbone ({@code AutoTimesNetwork}); the model
  * {@link dev.sibyl.models.autotimes.AutoTimes} (one model for every horizon, by rollout, and
- * in-context prompts); the trainable family {@link dev.sibyl.models.autotimes.AutoTimesFamily}; the
+ * in-context prompts, {@link dev.sibyl.models.autotimes.InContextPrompt}, with calendar spans of
+ * the tokens in {@code SegmentSpans}); the trainable family {@link dev.sibyl.models.autotimes.AutoTimesFamily}; the
  * incremental KV-cache session {@link dev.sibyl.models.autotimes.AutoTimesSession}; and the keyed,
  * bounded per-series cache the pipeline can use, {@link
  * dev.sibyl.models.autotimes.AutoTimesStreaming} (a {@link dev.sibyl.models.api.KeyedForecaster}).

@@ -78,7 +78,7 @@ public final class Harness {
       double[][][] x = Windows.inputs(data.scaled(), start, count, p.lookback());
       double[][][] y = Windows.targets(data.scaled(), start, count, p.lookback(), horizon);
       long t0 = System.nanoTime();
-      double[][][] yhat = predictor.predict(x, horizon);
+      double[][][] yhat = predictor.predictAt(x, start, horizon);
       nanos += System.nanoTime() - t0;
       metrics.add(yhat, y);
     }

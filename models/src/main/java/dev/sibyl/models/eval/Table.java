@@ -5,6 +5,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -95,6 +98,29 @@ public record Table(String name, String[] columns, String[] dates, double[][] ro
     } catch (NumberFormatException e) {
       return false;
     }
+  }
+
+  /**
+   * The first column's timestamps as epoch milliseconds, read as UTC ({@code 2016-07-01 00:00:00}
+   * or ISO {@code 2016-07-01T00:00:00}; the ETT files carry no zone).
+   *
+   * @return shape (rows); null when the table has no timestamp column
+   * @throws IllegalArgumentException naming the row of a timestamp that cannot be read
+   */
+  public long[] times() {
+    if (dates == null) {
+      return null;
+    }
+    long[] t = new long[dates.length];
+    for (int i = 0; i < dates.length; i++) {
+      try {
+        t[i] = LocalDateTime.parse(dates[i].strip().replace(' ', 'T')).toInstant(ZoneOffset.UTC).toEpochMilli();
+      } catch (DateTimeParseException e) {
+        throw new IllegalArgumentException(
+            name + ": row " + (i + 1) + ": timestamp '" + dates[i] + "' is not yyyy-MM-dd HH:mm:ss", e);
+      }
+    }
+    return t;
   }
 
   /** Number of rows. */

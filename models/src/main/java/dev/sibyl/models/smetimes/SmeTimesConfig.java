@@ -104,6 +104,11 @@ public record SmeTimesConfig(
       // the same keys and rules; the family the user asked for is named
       throw new IllegalArgumentException(e.getMessage().replace("autotimes", "smetimes"), e);
     }
+    if (autoTimes.calendar()) {
+      // its network writes the relative texts only: refuse rather than train on the wrong ones
+      throw new IllegalArgumentException(
+          "smetimes hyperparameter '" + AutoTimesConfig.TIMESTAMPS + "' must be relative or none, got 'calendar'");
+    }
     String prompt = word(hp, PROMPT);
     if (!prompt.equals("true") && !prompt.equals("false")) {
       throw new IllegalArgumentException(
