@@ -242,7 +242,7 @@ public final class KeyedStreamBenchCommand implements Callable<Integer> {
     return new Outcome(nanos / 1e9, forecasts, steadyNanos / 1e9, steadyForecasts, checks[0], checks[1], error[0], checks[2]);
   }
 
-  /** The keyed path as the pipeline runs it (KeyedSeriesProcessor): each channel under its key. */
+  /** The keyed path as the pipeline runs it (KeyedChannelStep): each channel under its key. */
   private Outcome keyed(KeyedServing serving, double[][] rows, int first, int window) {
     KeyedSeriesOperator operator = new KeyedSeriesOperator(operator(serving).withOnlineIntervals(gamma), serving);
     SeriesState[] states = states(window);

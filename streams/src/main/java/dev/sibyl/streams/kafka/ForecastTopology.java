@@ -48,7 +48,7 @@ import org.apache.kafka.streams.state.Stores;
  *
  * <p>With a model that keeps per-series state ({@link KeyedServing}: AutoTimes, SMETimes with
  * {@code model.option.streaming=kv-cache}) the series step on the direct path is {@link
- * KeyedSeriesProcessor}: each stream task keeps the series' KV caches, and the intervals are online
+ * KeyedChannelStep}: each stream task keeps the series' KV caches, and the intervals are online
  * conformal half-widths kept in the series state; same name, same stores, same outputs. The pool
  * path serves such a model statelessly.
  *
@@ -162,7 +162,7 @@ public final class ForecastTopology {
           new KeyedSeriesOperator(operator.withOnlineIntervals(config.getDouble(PipelineConfig.ONLINE_INTERVAL_GAMMA_CONFIG)), serving);
       int maxKeyed = config.getInt(PipelineConfig.MAX_KEYED_SERIES_CONFIG);
       topology.addProcessor(
-          SERIES_PROCESSOR, () -> new KeyedSeriesProcessor(keyed, lookback, maxCachedSeries, maxKeyed, minScore), DECODE_PROCESSOR);
+          SERIES_PROCESSOR, () -> new SeriesProcessor(keyed.operator(), () -> new KeyedChannelStep(keyed, maxKeyed), lookback, maxCachedSeries, minScore), DECODE_PROCESSOR);
     } else if (forecaster instanceof JointForecaster || forecaster instanceof BatchedForecaster) {
       // a multivariate model reads the channels of a source together, a costly one batches them
       checkWindow(forecaster, lookback, config.getInt(PipelineConfig.HORIZON_CONFIG));

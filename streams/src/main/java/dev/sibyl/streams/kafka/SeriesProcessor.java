@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -25,20 +26,63 @@ import org.slf4j.LoggerFactory;
  * over the series' state from the store and emits what it produced: an {@link AnomalyFlag} when the
  * observation falls outside the latest forecast's interval, a {@link Forecast} when the cadence is
  * due, and a dead letter when the point was rejected (late or duplicate) or the model failed.
+ *
+ * <p>What runs per channel is a {@link ChannelStep}, opened in {@link #init} and closed in {@link
+ * #close}: the synchronous {@link SeriesOperator#onObservation}, or the keyed path's step ({@link
+ * KeyedChannelStep}), whose model state (KV caches) belongs to the task. Each instance serves one
+ * stream task (the topology's supplier makes a new one each time), so that state is touched by the
+ * task's thread only. {@code init} runs again on a revived task, whose stores were restored from
+ * their changelogs: decoded states and the step's model state are dropped then.
  */
 final class SeriesProcessor implements Processor<Object, Object, Object, Object> {
 
   private static final Logger LOG = LoggerFactory.getLogger(SeriesProcessor.class);
 
+  /** One channel's step of a point, opened per task. */
+  interface ChannelStep extends AutoCloseable {
+
+    /**
+     * Runs the series' step for one observation.
+     *
+     * @param series the series
+     * @param state its state, updated in place
+     * @param timestamp the observation's time, epoch milliseconds
+     * @param value the observation
+     * @return what the step produced
+     */
+    StepResult apply(SeriesId series, SeriesState state, long timestamp, double value);
+
+    /** Drops whatever model state the step keeps for a series whose model call failed. */
+    default void failed(SeriesId series) {}
+
+    @Override
+    default void close() {}
+  }
+
   private final SeriesOperator operator;
+  private final Supplier<ChannelStep> steps;
   private final int lookback;
   private final int maxCachedSeries;
   private final double minScore;
   private ProcessorContext<Object, Object> context;
   private SeriesStateStore store;
+  private ChannelStep step;
 
+  /** The synchronous path: {@link SeriesOperator#onObservation} per channel. */
   SeriesProcessor(SeriesOperator operator, int lookback, int maxCachedSeries, double minScore) {
+    this(operator, () -> (series, state, timestamp, value) -> operator.onObservation(state, timestamp, value), lookback, maxCachedSeries, minScore);
+  }
+
+  /**
+   * @param operator the policy (names the model in outputs and dead letters)
+   * @param steps opens the task's channel step
+   * @param lookback points kept per series
+   * @param maxCachedSeries decoded windows kept in memory
+   * @param minScore the least score that raises a flag
+   */
+  SeriesProcessor(SeriesOperator operator, Supplier<ChannelStep> steps, int lookback, int maxCachedSeries, double minScore) {
     this.operator = operator;
+    this.steps = steps;
     this.lookback = lookback;
     this.maxCachedSeries = maxCachedSeries;
     this.minScore = minScore;
@@ -53,6 +97,8 @@ final class SeriesProcessor implements Processor<Object, Object, Object, Object>
     KeyValueStore<Bytes, byte[]> metas = context.getStateStore(ForecastTopology.SERIES_META_STORE);
     KeyValueStore<Bytes, byte[]> forecasts = context.getStateStore(ForecastTopology.SERIES_FORECAST_STORE);
     this.store = new SeriesStateStore(points, metas, forecasts, lookback, maxCachedSeries);
+    closeStep();
+    this.step = steps.get();
   }
 
   @Override
@@ -69,10 +115,11 @@ final class SeriesProcessor implements Processor<Object, Object, Object, Object>
       SeriesState state = store.load(series);
       StepResult result;
       try {
-        result = operator.onObservation(state, timestamp, channel.getValue());
+        result = step.apply(series, state, timestamp, channel.getValue());
       } catch (RuntimeException e) {
         // The point itself is fine and already appended; the model failed on this window.
         LOG.warn("forecaster failed on series {}/{}", series.source(), series.channel(), e);
+        step.failed(series);
         store.saveObservation(series, state, false, false);
         problems = problems == null ? new ArrayList<>() : problems;
         problems.add("channel '" + series.channel() + "': forecaster " + operator.modelId() + " failed: " + DecodeProcessor.describe(e));
@@ -101,6 +148,18 @@ final class SeriesProcessor implements Processor<Object, Object, Object, Object>
           record,
           DeadLetters.of(context, decoded.rawKey(), decoded.rawValue(), stage, String.join("; ", problems)),
           ForecastTopology.DEAD_LETTER_SINK);
+    }
+  }
+
+  @Override
+  public void close() {
+    closeStep();
+  }
+
+  private void closeStep() {
+    if (step != null) {
+      step.close();
+      step = null;
     }
   }
 
