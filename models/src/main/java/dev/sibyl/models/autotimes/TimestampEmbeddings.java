@@ -1,18 +1,8 @@
 package dev.sibyl.models.autotimes;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import dev.sibyl.models.backbone.Decoder;
-import dev.sibyl.models.backbone.DecoderState;
+import dev.sibyl.models.backbone.TextEmbeddingCache;
 import dev.sibyl.models.tokenizer.Tokenizer;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The embedding of a segment's timestamp text ({@link TimestampPrompt}) by the frozen LLM: the
@@ -28,27 +18,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  * every start of ETTh1 (about 8 MB at the 64-wide stories260K); a text evicted and met again is
  * computed again, giving the same vector.
  *
- * <p>The texts a call misses are embedded many at a time ({@value #BATCH} per LLM pass, right-padded
- * to the longest: the decoder is causal, so a text's last token never sees the padding after it),
- * since a calendar batch brings hundreds of new texts at once.
- *
- * <p>Thread-safe: the map is guarded by this object, and the LLM passes run outside the lock (a
- * text computed twice by racing threads gives the same vector).
+ * <p>The texts a call misses are embedded many at a time ({@link TextEmbeddingCache}), since a
+ * calendar batch brings hundreds of new texts at once. Thread-safe.
  */
 public final class TimestampEmbeddings {
-
-  /** Texts per LLM pass. */
-  static final int BATCH = 256;
 
   /** The most texts cached by default. */
   public static final int DEFAULT_CAPACITY = 32_768;
 
-  private final Decoder decoder;
-  private final Tokenizer tokenizer;
   private final int segmentLength;
-  private final int capacity;
-  private final Map<String, float[]> cache;
-  private final AtomicInteger computed = new AtomicInteger();
+  private final TextEmbeddingCache cache;
 
   /**
    * Creates an empty cache of {@value #DEFAULT_CAPACITY} texts.
@@ -71,20 +50,8 @@ public final class TimestampEmbeddings {
    * @throws IllegalArgumentException when capacity is below 1
    */
   public TimestampEmbeddings(Decoder decoder, Tokenizer tokenizer, int segmentLength, int capacity) {
-    if (capacity < 1) {
-      throw new IllegalArgumentException("the timestamp cache needs a capacity >= 1, got " + capacity);
-    }
-    this.decoder = decoder;
-    this.tokenizer = tokenizer;
     this.segmentLength = segmentLength;
-    this.capacity = capacity;
-    this.cache =
-        new LinkedHashMap<>(16, 0.75f, true) {
-          @Override
-          protected boolean removeEldestEntry(Map.Entry<String, float[]> eldest) {
-            return size() > TimestampEmbeddings.this.capacity;
-          }
-        };
+    this.cache = new TextEmbeddingCache(decoder, tokenizer, capacity, "the timestamp cache");
   }
 
   /**
@@ -110,86 +77,21 @@ public final class TimestampEmbeddings {
    * @return row-major (texts.length, D)
    */
   public float[] embed(String[] texts) {
-    int d = decoder.config().dim();
-    // 1. Hits, and the distinct misses in order of first use
-    Map<String, float[]> found = new HashMap<>();
-    List<String> missing = new ArrayList<>();
-    synchronized (this) {
-      for (String text : texts) {
-        if (!found.containsKey(text)) {
-          float[] hit = cache.get(text);
-          found.put(text, hit);
-          if (hit == null) {
-            missing.add(text);
-          }
-        }
-      }
-    }
-    // 2. The misses through the LLM, a batch at a time, outside the lock
-    for (int first = 0; first < missing.size(); first += BATCH) {
-      List<String> batch = missing.subList(first, Math.min(missing.size(), first + BATCH));
-      float[][] e = compute(batch);
-      synchronized (this) {
-        for (int i = 0; i < e.length; i++) {
-          cache.put(batch.get(i), e[i]);
-          found.put(batch.get(i), e[i]);
-        }
-      }
-    }
-    float[] out = new float[texts.length * d];
-    for (int j = 0; j < texts.length; j++) {
-      System.arraycopy(found.get(texts[j]), 0, out, j * d, d);
-    }
-    return out;
+    return cache.embed(texts);
   }
 
   /** How many texts went through the LLM so far (the rest were cache hits). */
   public int computed() {
-    return computed.get();
+    return (int) cache.computed();
   }
 
   /** Texts in the cache now, at most {@link #capacity()}. */
-  public synchronized int size() {
+  public int size() {
     return cache.size();
   }
 
   /** The most texts kept. */
   public int capacity() {
-    return capacity;
-  }
-
-  /** The last hidden state of each text, L2-normalised; shape (texts, D). */
-  private float[][] compute(List<String> texts) {
-    computed.addAndGet(texts.size());
-    int b = texts.size();
-    int[][] ids = new int[b][];
-    int longest = 0;
-    for (int i = 0; i < b; i++) {
-      ids[i] = tokenizer.encode(texts.get(i), true, false);
-      longest = Math.max(longest, ids[i].length);
-    }
-    int[] flat = new int[b * longest]; // right-padded with token 0
-    for (int i = 0; i < b; i++) {
-      System.arraycopy(ids[i], 0, flat, i * longest, ids[i].length);
-    }
-    int d = decoder.config().dim();
-    float[][] out = new float[b][d];
-    try (NDManager m = NDManager.newBaseManager(decoder.device());
-        DecoderState state = decoder.newState(b)) {
-      NDArray idArray = m.create(flat, new Shape(b, longest)).toType(DataType.INT64, false);
-      float[] all = decoder.forward(decoder.tokenEmbeddings(idArray), state).toFloatArray(); // (b, T, D)
-      for (int i = 0; i < b; i++) {
-        int from = (i * longest + ids[i].length - 1) * d; // the text's own last token
-        double norm = 0;
-        for (int k = 0; k < d; k++) {
-          norm += all[from + k] * all[from + k];
-        }
-        norm = Math.sqrt(norm);
-        for (int k = 0; k < d; k++) {
-          out[i][k] = (float) (all[from + k] / norm);
-        }
-      }
-    }
-    return out;
+    return cache.capacity();
   }
 }
