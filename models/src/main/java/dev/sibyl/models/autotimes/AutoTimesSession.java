@@ -47,7 +47,7 @@ import java.util.Map;
  * their new tokens in one decoder call. Not thread-safe (owned by its caller); {@link #close()}
  * frees the cache.
  */
-public final class AutoTimesSession implements AutoCloseable {
+public final class AutoTimesSession implements SegmentStreams.Session {
 
   private final AutoTimes model;
   private final AutoTimesConfig config;

@@ -1,36 +1,22 @@
 package dev.sibyl.models.autotimes;
 
 import dev.sibyl.models.api.KeyedForecaster;
+import dev.sibyl.models.api.SeriesWindow;
 import dev.sibyl.models.api.WindowModel;
 import dev.sibyl.models.artifact.Artifacts;
 import java.io.IOException;
 import java.nio.file.Path;
-import dev.sibyl.models.api.SeriesWindow;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
 /**
- * AutoTimes for the streaming pipeline: one {@link AutoTimesSession} (KV cache) per series, bounded
- * in series by least-recent use.
- *
- * <p>Segment alignment: a session's segments end at a point of the series (its boundary); every
- * 96 points that arrive after the boundary complete a segment and are appended (one token each).
- * A forecast asked between boundaries, {@code o} points after the last one, is the session's
- * forecast of {@code o + horizon} steps from the boundary with its first {@code o} steps dropped,
- * so a call costs nothing but the array copy until the next segment completes.
- *
- * <p>Consistency: the session is rebuilt from the window (its newest L points, boundary at the
- * newest point) when the series is new or was evicted, when the window no longer holds the
- * session's boundary point with the same timestamp and value (a restart, a gap that reset the
- * window, a replaced value), when the step changed, or when more new segments arrived than the
- * session's bound holds. Nothing is persisted: after a restart every series is rebuilt from its
- * window on its first call.
+ * AutoTimes for the streaming pipeline: one {@link AutoTimesSession} (KV cache) per series, kept by
+ * {@link SegmentStreams} (bounded in series by least-recent use; its class comment gives the
+ * segment alignment and when a session is rebuilt).
  *
  * <p>Calendar timestamps: with {@code timestamps=calendar} the sessions write each segment's text
  * from the window's own timestamps ({@link SeriesWindow#timestamps()}), and the timestamp cache
@@ -44,16 +30,7 @@ public final class AutoTimesStreaming implements KeyedForecaster {
   public static final int MAX_SERIES_DEFAULT = 1024;
 
   private final AutoTimes model;
-  private final int maxSeries;
-  private final Map<String, Entry> sessions;
-
-  /** A series' session and the point its newest segment ends at. */
-  private static final class Entry {
-    AutoTimesSession session;
-    long boundaryTimestamp;
-    double boundaryValue;
-    long stepMillis;
-  }
+  private final SegmentStreams<AutoTimesSession> streams;
 
   /**
    * Creates the forecaster.
@@ -64,21 +41,9 @@ public final class AutoTimesStreaming implements KeyedForecaster {
    */
   public AutoTimesStreaming(AutoTimes model, int maxSeries) {
     this.model = Objects.requireNonNull(model, "model");
-    if (maxSeries < 1) {
-      throw new IllegalArgumentException("maxSeries must be >= 1, got " + maxSeries);
-    }
-    this.maxSeries = maxSeries;
-    this.sessions =
-        new LinkedHashMap<>(16, 0.75f, true) {
-          @Override
-          protected boolean removeEldestEntry(Map.Entry<String, Entry> eldest) {
-            if (size() > AutoTimesStreaming.this.maxSeries) {
-              eldest.getValue().session.close();
-              return true;
-            }
-            return false;
-          }
-        };
+    AutoTimesConfig c = model.config();
+    this.streams =
+        new SegmentStreams<>(AutoTimes.FAMILY, model.lookback(), c.segmentLength(), c.streamMaxSegments(), maxSeries, model::openSession);
   }
 
   /**
@@ -116,60 +81,7 @@ public final class AutoTimesStreaming implements KeyedForecaster {
 
   @Override
   public synchronized double[] forecast(String seriesKey, SeriesWindow window, int horizon) {
-    Objects.requireNonNull(seriesKey, "seriesKey");
-    int n = window.size();
-    if (n < minHistory()) {
-      throw new IllegalArgumentException(
-          "autotimes needs at least " + minHistory() + " values (minHistory), got " + n);
-    }
-    if (horizon < 1) {
-      throw new IllegalArgumentException("horizon must be >= 1, got " + horizon);
-    }
-    int s = model.config().segmentLength();
-    long[] times = window.timestamps();
-    double[] values = window.values();
-    Entry e = sessions.get(seriesKey);
-    // 1. Where the session's boundary is in this window, or -1 when it must be rebuilt
-    int at = boundary(e, window);
-    if (at < 0) {
-      // 2a. (Re)build from the newest L points; the boundary is the newest point. The entry is
-      // out of the map until its new session exists, so a failure leaves no broken entry behind.
-      if (e != null) {
-        sessions.remove(seriesKey);
-        e.session.close();
-      }
-      e = new Entry();
-      e.session = model.openSession(values, times);
-      sessions.put(seriesKey, e);
-      at = n - 1;
-    } else {
-      // 2b. Append every segment completed since the boundary, one token each
-      while (n - 1 - at >= s) {
-        e.session.append(Arrays.copyOfRange(values, at + 1, at + 1 + s), Arrays.copyOfRange(times, at + 1, at + 1 + s));
-        at += s;
-      }
-    }
-    e.boundaryTimestamp = times[at];
-    e.boundaryValue = values[at];
-    e.stepMillis = window.stepMillis();
-    // 3. The forecast from the boundary, without the steps already observed
-    int offset = n - 1 - at;
-    double[] f = e.session.forecast(offset + horizon);
-    return Arrays.copyOfRange(f, offset, offset + horizon);
-  }
-
-  /** The index of the entry's boundary point in the window, or -1 when it must be rebuilt. */
-  private int boundary(Entry e, SeriesWindow window) {
-    if (e == null || e.stepMillis != window.stepMillis()) {
-      return -1;
-    }
-    int i = Arrays.binarySearch(window.timestamps(), e.boundaryTimestamp);
-    int n = window.size();
-    if (i >= 0 && window.values()[i] == e.boundaryValue
-        && (n - 1 - i) / model.config().segmentLength() < model.config().streamMaxSegments()) {
-      return i;
-    }
-    return -1;
+    return streams.forecast(seriesKey, window, horizon);
   }
 
   /**
@@ -189,10 +101,7 @@ public final class AutoTimesStreaming implements KeyedForecaster {
       throw new IllegalArgumentException("horizon must be >= 1, got " + horizon);
     }
     for (Request r : requests) {
-      if (r.window().size() < minHistory()) {
-        throw new IllegalArgumentException(
-            "autotimes needs at least " + minHistory() + " values (minHistory), got " + r.window().size());
-      }
+      streams.checkWindow(r.window());
     }
     double[][] out = new double[requests.size()][];
     List<Integer> left = new ArrayList<>();
@@ -204,7 +113,7 @@ public final class AutoTimesStreaming implements KeyedForecaster {
       List<Integer> later = new ArrayList<>();
       Set<String> keys = new HashSet<>();
       for (int i : left) {
-        if (round.size() < maxSeries && keys.add(requests.get(i).seriesKey())) {
+        if (round.size() < streams.maxSeries() && keys.add(requests.get(i).seriesKey())) {
           round.add(i);
         } else {
           later.add(i);
@@ -227,37 +136,33 @@ public final class AutoTimesStreaming implements KeyedForecaster {
   private void forecastRound(List<Request> requests, List<Integer> round, int horizon, double[][] out) {
     int s = model.config().segmentLength();
     // 1. Align every series: its entry and boundary, or a rebuild from the window
-    Entry[] entries = new Entry[round.size()];
+    @SuppressWarnings("unchecked")
+    SegmentStreams.Entry<AutoTimesSession>[] entries = new SegmentStreams.Entry[round.size()];
     int[] at = new int[round.size()];
     List<Integer> rebuild = new ArrayList<>();
     for (int j = 0; j < round.size(); j++) {
       Request r = requests.get(round.get(j));
-      entries[j] = sessions.get(r.seriesKey());
-      at[j] = boundary(entries[j], r.window());
+      entries[j] = streams.entry(r.seriesKey());
+      at[j] = streams.boundary(entries[j], r.window());
       if (at[j] < 0) {
         rebuild.add(j);
       }
     }
-    // 2. The rebuilt series in one pass; the entries are out of the map until their sessions exist
+    // 2. The rebuilt series in one pass; their old sessions are dropped first, so that the eviction
+    //    of the least recently used never closes a session this round still uses
     if (!rebuild.isEmpty()) {
       List<double[][]> windows = new ArrayList<>(rebuild.size());
       List<long[]> times = new ArrayList<>(rebuild.size());
       for (int j : rebuild) {
         Request r = requests.get(round.get(j));
-        Entry old = sessions.remove(r.seriesKey());
-        if (old != null) {
-          old.session.close();
-        }
+        streams.forget(r.seriesKey());
         windows.add(new double[][] {r.window().values()});
         times.add(r.window().timestamps());
       }
       List<AutoTimesSession> opened = AutoTimesSession.openEach(model, windows, times);
       for (int k = 0; k < rebuild.size(); k++) {
         int j = rebuild.get(k);
-        Entry e = new Entry();
-        e.session = opened.get(k);
-        sessions.put(requests.get(round.get(j)).seriesKey(), e);
-        entries[j] = e;
+        entries[j] = streams.rebuild(requests.get(round.get(j)).seriesKey(), opened.get(k));
         at[j] = requests.get(round.get(j)).window().size() - 1;
       }
     }
@@ -286,11 +191,8 @@ public final class AutoTimesStreaming implements KeyedForecaster {
     int[] horizons = new int[round.size()];
     for (int j = 0; j < round.size(); j++) {
       SeriesWindow w = requests.get(round.get(j)).window();
-      Entry e = entries[j];
-      e.boundaryTimestamp = w.timestamps()[at[j]];
-      e.boundaryValue = w.values()[at[j]];
-      e.stepMillis = w.stepMillis();
-      all.add(e.session);
+      SegmentStreams.mark(entries[j], w, at[j]);
+      all.add(entries[j].session);
       horizons[j] = w.size() - 1 - at[j] + horizon;
     }
     List<double[][]> f = AutoTimesSession.forecastEach(all, horizons);
@@ -302,20 +204,17 @@ public final class AutoTimesStreaming implements KeyedForecaster {
 
   @Override
   public synchronized void forget(String seriesKey) {
-    Entry e = sessions.remove(Objects.requireNonNull(seriesKey, "seriesKey"));
-    if (e != null) {
-      e.session.close();
-    }
+    streams.forget(seriesKey);
   }
 
   @Override
   public synchronized int cachedSeries() {
-    return sessions.size();
+    return streams.size();
   }
 
   @Override
   public int maxSeries() {
-    return maxSeries;
+    return streams.maxSeries();
   }
 
   /**
@@ -325,15 +224,11 @@ public final class AutoTimesStreaming implements KeyedForecaster {
    * @return the session, still owned by this forecaster
    */
   public synchronized AutoTimesSession session(String seriesKey) {
-    Entry e = sessions.get(seriesKey);
-    return e == null ? null : e.session;
+    return streams.session(seriesKey);
   }
 
   @Override
   public synchronized void close() {
-    for (Entry e : sessions.values()) {
-      e.session.close();
-    }
-    sessions.clear();
+    streams.close();
   }
 }

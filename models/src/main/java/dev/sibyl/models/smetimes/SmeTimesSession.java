@@ -2,6 +2,7 @@ package dev.sibyl.models.smetimes;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.sibyl.models.autotimes.SegmentStreams;
 import dev.sibyl.models.backbone.DecoderState;
 import dev.sibyl.models.timellm.RevIn;
 import java.util.ArrayDeque;
@@ -20,7 +21,7 @@ import java.util.List;
  * <p>Not thread-safe (one session per series, owned by its caller); {@link #close()} frees the
  * cache.
  */
-public final class SmeTimesSession implements AutoCloseable {
+public final class SmeTimesSession implements SegmentStreams.Session {
 
   private final SmeTimes model;
   private final SmeTimesConfig config;
@@ -49,6 +50,18 @@ public final class SmeTimesSession implements AutoCloseable {
     }
     rebuild(Arrays.copyOfRange(values, values.length - config.lookback(), values.length));
     rebuilds = 0;
+  }
+
+  /**
+   * {@link #append(double[])} with the segment's times, which SMETimes does not read: it writes
+   * relative time texts only (it refuses {@code timestamps=calendar}).
+   *
+   * @param segment the segment's observations, oldest first; shape (S)
+   * @param times ignored
+   */
+  @Override
+  public void append(double[] segment, long[] times) {
+    append(segment);
   }
 
   /**

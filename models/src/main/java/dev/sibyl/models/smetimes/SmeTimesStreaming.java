@@ -2,31 +2,16 @@ package dev.sibyl.models.smetimes;
 
 import dev.sibyl.models.api.KeyedForecaster;
 import dev.sibyl.models.api.SeriesWindow;
-import java.util.Arrays;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import dev.sibyl.models.autotimes.SegmentStreams;
 import java.util.Objects;
 
 /**
- * SMETimes for the streaming pipeline: one {@link SmeTimesSession} (KV cache) per series, bounded
- * in series by least-recent use, with AutoTimes' segment alignment and consistency rules (the
- * same as {@link dev.sibyl.models.autotimes.AutoTimesStreaming}; a session interface shared by
- * both families would let that class serve this one, left for when AutoTimes' session settles).
- * A completed segment costs one token of decoding plus, when its prompt text is new, one LLM pass
- * over that text.
- *
- * <p>Segment alignment: a session's segments end at a point of the series (its boundary); every
- * 96 points that arrive after the boundary complete a segment and are appended (one token each).
- * A forecast asked between boundaries, {@code o} points after the last one, is the session's
- * forecast of {@code o + horizon} steps from the boundary with its first {@code o} steps dropped,
- * so a call costs nothing but the array copy until the next segment completes.
- *
- * <p>Consistency: the session is rebuilt from the window (its newest L points, boundary at the
- * newest point) when the series is new or was evicted, when the window no longer holds the
- * session's boundary point with the same timestamp and value (a restart, a gap that reset the
- * window, a replaced value), when the step changed, or when more new segments arrived than the
- * session's bound holds. Nothing is persisted: after a restart every series is rebuilt from its
- * window on its first call.
+ * SMETimes for the streaming pipeline: one {@link SmeTimesSession} (KV cache) per series, kept by
+ * AutoTimes' {@link SegmentStreams} (bounded in series by least-recent use; its class comment gives
+ * the segment alignment and when a session is rebuilt). A completed segment costs one token of
+ * decoding plus, when its prompt text is new, one LLM pass over that text. Keyed requests are
+ * answered one series at a time ({@link KeyedForecaster#forecastAll}'s default), not batched
+ * across series as AutoTimes' are.
  *
  * <p>Thread-safe: calls are serialised on this object (a session is small and a call short).
  */
@@ -36,16 +21,7 @@ public final class SmeTimesStreaming implements KeyedForecaster {
   public static final int MAX_SERIES_DEFAULT = 1024;
 
   private final SmeTimes model;
-  private final int maxSeries;
-  private final Map<String, Entry> sessions;
-
-  /** A series' session and the point its newest segment ends at. */
-  private static final class Entry {
-    SmeTimesSession session;
-    long boundaryTimestamp;
-    double boundaryValue;
-    long stepMillis;
-  }
+  private final SegmentStreams<SmeTimesSession> streams;
 
   /**
    * Creates the forecaster.
@@ -56,21 +32,14 @@ public final class SmeTimesStreaming implements KeyedForecaster {
    */
   public SmeTimesStreaming(SmeTimes model, int maxSeries) {
     this.model = Objects.requireNonNull(model, "model");
-    if (maxSeries < 1) {
-      throw new IllegalArgumentException("maxSeries must be >= 1, got " + maxSeries);
-    }
-    this.maxSeries = maxSeries;
-    this.sessions =
-        new LinkedHashMap<>(16, 0.75f, true) {
-          @Override
-          protected boolean removeEldestEntry(Map.Entry<String, Entry> eldest) {
-            if (size() > SmeTimesStreaming.this.maxSeries) {
-              eldest.getValue().session.close();
-              return true;
-            }
-            return false;
-          }
-        };
+    this.streams =
+        new SegmentStreams<>(
+            SmeTimes.FAMILY,
+            model.lookback(),
+            model.config().segmentLength(),
+            model.config().base().streamMaxSegments(),
+            maxSeries,
+            (values, times) -> model.openSession(values));
   }
 
   @Override
@@ -90,70 +59,22 @@ public final class SmeTimesStreaming implements KeyedForecaster {
 
   @Override
   public synchronized double[] forecast(String seriesKey, SeriesWindow window, int horizon) {
-    Objects.requireNonNull(seriesKey, "seriesKey");
-    int n = window.size();
-    if (n < minHistory()) {
-      throw new IllegalArgumentException(
-          "smetimes needs at least " + minHistory() + " values (minHistory), got " + n);
-    }
-    if (horizon < 1) {
-      throw new IllegalArgumentException("horizon must be >= 1, got " + horizon);
-    }
-    int s = model.config().segmentLength();
-    long[] times = window.timestamps();
-    double[] values = window.values();
-    Entry e = sessions.get(seriesKey);
-    // 1. Where the session's boundary is in this window, or -1 when it must be rebuilt
-    int at = -1;
-    if (e != null && e.stepMillis == window.stepMillis()) {
-      int i = Arrays.binarySearch(times, e.boundaryTimestamp);
-      if (i >= 0 && values[i] == e.boundaryValue
-          && (n - 1 - i) / s < model.config().base().streamMaxSegments()) {
-        at = i;
-      }
-    }
-    if (at < 0) {
-      // 2a. (Re)build from the newest L points; the boundary is the newest point
-      if (e == null) {
-        e = new Entry();
-        sessions.put(seriesKey, e);
-      } else {
-        e.session.close();
-      }
-      e.session = model.openSession(values);
-      at = n - 1;
-    } else {
-      // 2b. Append every segment completed since the boundary, one token each
-      while (n - 1 - at >= s) {
-        e.session.append(Arrays.copyOfRange(values, at + 1, at + 1 + s));
-        at += s;
-      }
-    }
-    e.boundaryTimestamp = times[at];
-    e.boundaryValue = values[at];
-    e.stepMillis = window.stepMillis();
-    // 3. The forecast from the boundary, without the steps already observed
-    int offset = n - 1 - at;
-    double[] f = e.session.forecast(offset + horizon);
-    return Arrays.copyOfRange(f, offset, offset + horizon);
+    return streams.forecast(seriesKey, window, horizon);
   }
 
   @Override
   public synchronized void forget(String seriesKey) {
-    Entry e = sessions.remove(Objects.requireNonNull(seriesKey, "seriesKey"));
-    if (e != null) {
-      e.session.close();
-    }
+    streams.forget(seriesKey);
   }
 
   @Override
   public synchronized int cachedSeries() {
-    return sessions.size();
+    return streams.size();
   }
 
   @Override
   public int maxSeries() {
-    return maxSeries;
+    return streams.maxSeries();
   }
 
   /**
@@ -163,15 +84,11 @@ public final class SmeTimesStreaming implements KeyedForecaster {
    * @return the session, still owned by this forecaster
    */
   synchronized SmeTimesSession session(String seriesKey) {
-    Entry e = sessions.get(seriesKey);
-    return e == null ? null : e.session;
+    return streams.session(seriesKey);
   }
 
   @Override
   public synchronized void close() {
-    for (Entry e : sessions.values()) {
-      e.session.close();
-    }
-    sessions.clear();
+    streams.close();
   }
 }
