@@ -1,5 +1,6 @@
 package dev.sibyl.workers;
 
+import dev.sibyl.models.api.KeyedForecaster;
 import dev.sibyl.models.api.SeriesWindow;
 import java.util.Objects;
 
@@ -60,11 +61,25 @@ public record KeyedRequest(String seriesKey, double[][] channels, long lastTimes
    * @return the window (sharing this request's values)
    */
   public SeriesWindow window(int c) {
+    return new SeriesWindow(timestamps(), channels[c], step);
+  }
+
+  /**
+   * Every channel on the request's clock, as a keyed forecaster takes a series' channels.
+   *
+   * @return the request (sharing this request's values)
+   */
+  public KeyedForecaster.ChannelsRequest toChannels() {
+    return new KeyedForecaster.ChannelsRequest(seriesKey, timestamps(), channels, step);
+  }
+
+  /** The times this request implies, oldest first: the newest at lastTimestamp, step apart. */
+  private long[] timestamps() {
     int n = length();
     long[] t = new long[n];
     for (int i = 0; i < n; i++) {
       t[i] = lastTimestamp - (n - 1 - i) * step;
     }
-    return new SeriesWindow(t, channels[c], step);
+    return t;
   }
 }

@@ -18,8 +18,9 @@
  *
  * <p>Keyed requests ({@link dev.sibyl.workers.KeyedRequest}; v2 parameters {@code series_key},
  * {@code series_end}, {@code series_step}) name a series: for AutoTimes and SMETimes the batcher
- * keeps a KV-cache session per series channel and answers the keyed requests of a batch with one
- * {@link dev.sibyl.models.api.KeyedForecaster#forecastAll} call, which decodes the new segments of
+ * keeps a KV-cache session per series (AutoTimes: one cache row per channel) and answers the keyed
+ * requests of a batch with one {@link dev.sibyl.models.api.KeyedForecaster#forecastChannels}
+ * call, which decodes the new segments of
  * all their series in shared decoder calls; a request without a key is stateless.
  *
  * <h2>Client</h2>

@@ -75,6 +75,75 @@ public interface KeyedForecaster extends AutoCloseable {
   }
 
   /**
+   * Several channels of one series sampled on one clock (the sensors of one machine), so that an
+   * implementation can keep one state for all of them: its cache advances one position for every
+   * channel at once, and stacking series for a shared model call moves one array per series rather
+   * than one per channel.
+   *
+   * @param seriesKey identifies the series; not null
+   * @param timestamps the points' times, oldest first; not null
+   * @param values per channel its observations at those times; shape (channels, timestamps),
+   *     at least one channel; not changed by the call; not null
+   * @param stepMillis the nominal spacing of the points
+   */
+  record ChannelsRequest(String seriesKey, long[] timestamps, double[][] values, long stepMillis) {
+
+    /** Checks for nulls and the shape. */
+    public ChannelsRequest {
+      Objects.requireNonNull(seriesKey, "seriesKey");
+      Objects.requireNonNull(timestamps, "timestamps");
+      Objects.requireNonNull(values, "values");
+      if (values.length == 0) {
+        throw new IllegalArgumentException("a channels request needs at least one channel");
+      }
+      for (double[] v : values) {
+        if (v.length != timestamps.length) {
+          throw new IllegalArgumentException(
+              "every channel needs one value per timestamp: " + timestamps.length + " timestamps, "
+                  + v.length + " values");
+        }
+      }
+    }
+
+    /** Channel {@code c} as a window (sharing this request's arrays). */
+    public SeriesWindow window(int c) {
+      return new SeriesWindow(timestamps, values[c], stepMillis);
+    }
+  }
+
+  /**
+   * Point forecasts of every channel of many series, each channel what {@link #forecast} gives for
+   * it. This default answers channel {@code c} of series {@code k} as the one-channel series
+   * {@code "<c>:<k>"} through {@link #forecastAll}; a model whose state can hold several series
+   * on one clock (AutoTimes) overrides it to keep one state per request key. A key must keep its
+   * channel count; a key whose count changes is rebuilt.
+   *
+   * @param requests the series and their channels; not null, may be empty
+   * @param horizon number of steps, positive
+   * @return per request its forecasts, shape (channels, horizon), in request order
+   * @throws IllegalArgumentException when a window is too short or the horizon not positive
+   */
+  default List<double[][]> forecastChannels(List<ChannelsRequest> requests, int horizon) {
+    List<Request> flat = new ArrayList<>();
+    for (ChannelsRequest r : requests) {
+      for (int c = 0; c < r.values().length; c++) {
+        flat.add(new Request(c + ":" + r.seriesKey(), r.window(c)));
+      }
+    }
+    List<double[]> out = forecastAll(flat, horizon);
+    List<double[][]> grouped = new ArrayList<>(requests.size());
+    int at = 0;
+    for (ChannelsRequest r : requests) {
+      double[][] mine = new double[r.values().length][];
+      for (int c = 0; c < mine.length; c++) {
+        mine[c] = out.get(at++);
+      }
+      grouped.add(mine);
+    }
+    return grouped;
+  }
+
+  /**
    * Drops a series' cached state (e.g. when its window restarts after a gap); unknown keys are
    * ignored.
    *

@@ -87,23 +87,47 @@ public final class AutoTimesStreaming implements KeyedForecaster {
   /**
    * {@inheritDoc}
    *
-   * <p>Cross-series batching: the series new or to be rebuilt open in one pass, then the segments
-   * completed since each series' boundary are appended a step at a time, the series whose caches
-   * hold the same number of segments decoded in one pass (see {@link AutoTimesSession#appendEach}),
-   * and the rollouts beyond one segment run together. Requests repeating a key run in later rounds,
-   * and a round holds at most {@link #maxSeries()} series, so that the least-recently-used eviction
-   * never closes a session the round still uses. A failing round drops the sessions of its series
-   * (they rebuild on their next call) and throws.
+   * <p>Cross-series batching: see {@link #forecastChannels}; each request here is a one-channel
+   * series.
    */
   @Override
   public synchronized List<double[]> forecastAll(List<Request> requests, int horizon) {
+    List<ChannelsRequest> one = new ArrayList<>(requests.size());
+    for (Request r : requests) {
+      SeriesWindow w = r.window();
+      one.add(new ChannelsRequest(r.seriesKey(), w.timestamps(), new double[][] {w.values()}, w.stepMillis()));
+    }
+    List<double[][]> out = forecastChannels(one, horizon);
+    List<double[]> flat = new ArrayList<>(out.size());
+    for (double[][] f : out) {
+      flat.add(f[0]);
+    }
+    return flat;
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>One session per request key holds all its channels (one cache row each), so a request
+   * stacks one cache into a shared pass however many channels it has. Cross-series batching: the
+   * series new or to be rebuilt open in one pass, then the segments completed since each series'
+   * boundary are appended a step at a time, the series whose caches hold the same number of
+   * segments decoded in one pass (see {@link AutoTimesSession#appendEach}), and the rollouts beyond
+   * one segment run together. Requests repeating a key run in later rounds, and a round holds at
+   * most {@link #maxSeries()} series, so that the least-recently-used eviction never closes a
+   * session the round still uses. A failing round drops the sessions of its series (they rebuild
+   * on their next call) and throws. The keys share one namespace with {@link #forecast}'s: a key
+   * whose channel count changes is rebuilt.
+   */
+  @Override
+  public synchronized List<double[][]> forecastChannels(List<ChannelsRequest> requests, int horizon) {
     if (horizon < 1) {
       throw new IllegalArgumentException("horizon must be >= 1, got " + horizon);
     }
-    for (Request r : requests) {
-      streams.checkWindow(r.window());
+    for (ChannelsRequest r : requests) {
+      streams.checkWindow(r.timestamps().length);
     }
-    double[][] out = new double[requests.size()][];
+    double[][][] out = new double[requests.size()][][];
     List<Integer> left = new ArrayList<>();
     for (int i = 0; i < requests.size(); i++) {
       left.add(i);
@@ -132,8 +156,8 @@ public final class AutoTimesStreaming implements KeyedForecaster {
     return Arrays.asList(out);
   }
 
-  /** One round of {@link #forecastAll}: distinct keys, at most maxSeries of them. */
-  private void forecastRound(List<Request> requests, List<Integer> round, int horizon, double[][] out) {
+  /** One round of {@link #forecastChannels}: distinct keys, at most maxSeries of them. */
+  private void forecastRound(List<ChannelsRequest> requests, List<Integer> round, int horizon, double[][][] out) {
     int s = model.config().segmentLength();
     // 1. Align every series: its entry and boundary, or a rebuild from the window
     @SuppressWarnings("unchecked")
@@ -141,9 +165,9 @@ public final class AutoTimesStreaming implements KeyedForecaster {
     int[] at = new int[round.size()];
     List<Integer> rebuild = new ArrayList<>();
     for (int j = 0; j < round.size(); j++) {
-      Request r = requests.get(round.get(j));
+      ChannelsRequest r = requests.get(round.get(j));
       entries[j] = streams.entry(r.seriesKey());
-      at[j] = streams.boundary(entries[j], r.window());
+      at[j] = streams.boundary(entries[j], r.timestamps(), r.values(), r.stepMillis());
       if (at[j] < 0) {
         rebuild.add(j);
       }
@@ -154,16 +178,17 @@ public final class AutoTimesStreaming implements KeyedForecaster {
       List<double[][]> windows = new ArrayList<>(rebuild.size());
       List<long[]> times = new ArrayList<>(rebuild.size());
       for (int j : rebuild) {
-        Request r = requests.get(round.get(j));
+        ChannelsRequest r = requests.get(round.get(j));
         streams.forget(r.seriesKey());
-        windows.add(new double[][] {r.window().values()});
-        times.add(r.window().timestamps());
+        windows.add(r.values());
+        times.add(r.timestamps());
       }
       List<AutoTimesSession> opened = AutoTimesSession.openEach(model, windows, times);
       for (int k = 0; k < rebuild.size(); k++) {
         int j = rebuild.get(k);
-        entries[j] = streams.rebuild(requests.get(round.get(j)).seriesKey(), opened.get(k));
-        at[j] = requests.get(round.get(j)).window().size() - 1;
+        ChannelsRequest r = requests.get(round.get(j));
+        entries[j] = streams.rebuild(r.seriesKey(), opened.get(k));
+        at[j] = r.timestamps().length - 1;
       }
     }
     // 3. Completed segments, one step at a time for all series that have one more
@@ -172,12 +197,15 @@ public final class AutoTimesStreaming implements KeyedForecaster {
       List<double[][]> segments = new ArrayList<>();
       List<long[]> times = new ArrayList<>();
       for (int j = 0; j < round.size(); j++) {
-        SeriesWindow w = requests.get(round.get(j)).window();
-        double[] values = w.values();
-        if (values.length - 1 - at[j] >= s) {
+        ChannelsRequest r = requests.get(round.get(j));
+        if (r.timestamps().length - 1 - at[j] >= s) {
+          double[][] segment = new double[r.values().length][];
+          for (int c = 0; c < segment.length; c++) {
+            segment[c] = Arrays.copyOfRange(r.values()[c], at[j] + 1, at[j] + 1 + s);
+          }
           step.add(entries[j].session);
-          segments.add(new double[][] {Arrays.copyOfRange(values, at[j] + 1, at[j] + 1 + s)});
-          times.add(Arrays.copyOfRange(w.timestamps(), at[j] + 1, at[j] + 1 + s));
+          segments.add(segment);
+          times.add(Arrays.copyOfRange(r.timestamps(), at[j] + 1, at[j] + 1 + s));
           at[j] += s;
         }
       }
@@ -190,15 +218,19 @@ public final class AutoTimesStreaming implements KeyedForecaster {
     List<AutoTimesSession> all = new ArrayList<>(round.size());
     int[] horizons = new int[round.size()];
     for (int j = 0; j < round.size(); j++) {
-      SeriesWindow w = requests.get(round.get(j)).window();
-      SegmentStreams.mark(entries[j], w, at[j]);
+      ChannelsRequest r = requests.get(round.get(j));
+      SegmentStreams.mark(entries[j], r.timestamps(), r.values(), r.stepMillis(), at[j]);
       all.add(entries[j].session);
-      horizons[j] = w.size() - 1 - at[j] + horizon;
+      horizons[j] = r.timestamps().length - 1 - at[j] + horizon;
     }
     List<double[][]> f = AutoTimesSession.forecastEach(all, horizons);
     for (int j = 0; j < round.size(); j++) {
       int offset = horizons[j] - horizon;
-      out[round.get(j)] = Arrays.copyOfRange(f.get(j)[0], offset, offset + horizon);
+      double[][] mine = new double[f.get(j).length][];
+      for (int c = 0; c < mine.length; c++) {
+        mine[c] = Arrays.copyOfRange(f.get(j)[c], offset, offset + horizon);
+      }
+      out[round.get(j)] = mine;
     }
   }
 

@@ -69,11 +69,14 @@ public final class SegmentStreams<S extends SegmentStreams.Session> implements A
     S open(double[] values, long[] times);
   }
 
-  /** A series' session and the point its newest segment ends at. */
+  /**
+   * A series' session and the point its newest segment ends at: its time and, per row of the
+   * session (channels on one clock), its value.
+   */
   static final class Entry<S> {
     S session;
     long boundaryTimestamp;
-    double boundaryValue;
+    double[] boundaryValues;
     long stepMillis;
   }
 
@@ -163,9 +166,16 @@ public final class SegmentStreams<S extends SegmentStreams.Session> implements A
    * @throws IllegalArgumentException when the window holds fewer than L values
    */
   void checkWindow(SeriesWindow window) {
-    if (window.size() < lookback) {
+    checkWindow(window.size());
+  }
+
+  /**
+   * @throws IllegalArgumentException when a window of {@code size} values is shorter than L
+   */
+  void checkWindow(int size) {
+    if (size < lookback) {
       throw new IllegalArgumentException(
-          family + " needs at least " + lookback + " values (minHistory), got " + window.size());
+          family + " needs at least " + lookback + " values (minHistory), got " + size);
     }
   }
 
@@ -176,15 +186,27 @@ public final class SegmentStreams<S extends SegmentStreams.Session> implements A
 
   /** The index of the entry's boundary point in the window, or -1 when it must be rebuilt. */
   int boundary(Entry<S> e, SeriesWindow window) {
-    if (e == null || e.stepMillis != window.stepMillis()) {
+    return boundary(e, window.timestamps(), new double[][] {window.values()}, window.stepMillis());
+  }
+
+  /**
+   * The index of the entry's boundary point in a window of several rows on one clock, or -1 when
+   * it must be rebuilt (also when the row count differs from the session's).
+   */
+  int boundary(Entry<S> e, long[] times, double[][] values, long stepMillis) {
+    if (e == null || e.stepMillis != stepMillis || e.boundaryValues.length != values.length) {
       return -1;
     }
-    int i = Arrays.binarySearch(window.timestamps(), e.boundaryTimestamp);
-    int n = window.size();
-    if (i >= 0 && window.values()[i] == e.boundaryValue && (n - 1 - i) / segmentLength < maxSegments) {
-      return i;
+    int i = Arrays.binarySearch(times, e.boundaryTimestamp);
+    if (i < 0 || (times.length - 1 - i) / segmentLength >= maxSegments) {
+      return -1;
     }
-    return -1;
+    for (int r = 0; r < values.length; r++) {
+      if (values[r][i] != e.boundaryValues[r]) {
+        return -1;
+      }
+    }
+    return i;
   }
 
   /**
@@ -204,9 +226,17 @@ public final class SegmentStreams<S extends SegmentStreams.Session> implements A
 
   /** Records that the entry's newest segment ends at point {@code at} of the window. */
   static void mark(Entry<?> e, SeriesWindow window, int at) {
-    e.boundaryTimestamp = window.timestamps()[at];
-    e.boundaryValue = window.values()[at];
-    e.stepMillis = window.stepMillis();
+    mark(e, window.timestamps(), new double[][] {window.values()}, window.stepMillis(), at);
+  }
+
+  /** {@link #mark(Entry, SeriesWindow, int)} for a window of several rows on one clock. */
+  static void mark(Entry<?> e, long[] times, double[][] values, long stepMillis, int at) {
+    e.boundaryTimestamp = times[at];
+    e.boundaryValues = new double[values.length];
+    for (int r = 0; r < values.length; r++) {
+      e.boundaryValues[r] = values[r][at];
+    }
+    e.stepMillis = stepMillis;
   }
 
   /**

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sibyl.models.api.KeyedForecaster.ChannelsRequest;
 import dev.sibyl.models.api.KeyedForecaster.Request;
 import dev.sibyl.models.api.SeriesWindow;
 import dev.sibyl.models.backbone.DecoderState;
@@ -159,6 +160,65 @@ class AutoTimesBatchedTest {
       assertTrue(e.getMessage().contains("minHistory"), e.getMessage());
       assertEquals(0, batched.cachedSeries());
       assertEquals(List.of(), batched.forecastAll(List.of(), S));
+    }
+  }
+
+  /** Channels {@code from..from+count-1}, points [start, end), on one clock. */
+  private static ChannelsRequest channels(String key, int from, int count, int start, int end) {
+    double[][] v = new double[count][];
+    for (int c = 0; c < count; c++) {
+      v[c] = window(from + c, start, end).values();
+    }
+    return new ChannelsRequest(key, window(0, start, end).timestamps(), v, 60_000L);
+  }
+
+  /** Each channel of each request through {@code reference}'s one-series path, as "c:key". */
+  private static List<double[]> perChannel(AutoTimesStreaming reference, List<ChannelsRequest> requests, int horizon) {
+    List<double[]> out = new ArrayList<>();
+    for (ChannelsRequest r : requests) {
+      for (int c = 0; c < r.values().length; c++) {
+        out.add(reference.forecast(c + ":" + r.seriesKey(), r.window(c), horizon));
+      }
+    }
+    return out;
+  }
+
+  private static List<double[]> flat(List<double[][]> grouped) {
+    List<double[]> out = new ArrayList<>();
+    for (double[][] g : grouped) {
+      out.addAll(Arrays.asList(g));
+    }
+    return out;
+  }
+
+  @Test
+  void aSeriesWithSeveralChannelsKeepsOneSessionAndAnswersAsItsChannelsAlone() {
+    AutoTimes model = model();
+    try (AutoTimesStreaming batched = new AutoTimesStreaming(model, 16);
+        AutoTimesStreaming reference = new AutoTimesStreaming(model, 64)) {
+      // 1. Two series of 3 and 2 channels open: one session each, rows = channels
+      List<ChannelsRequest> open = List.of(channels("m1", 0, 3, 0, L), channels("m2", 3, 2, 4, L + 4));
+      assertSame(perChannel(reference, open, S), flat(batched.forecastChannels(open, S)), "open");
+      assertEquals(2, batched.cachedSeries());
+      assertEquals(3, batched.session("m1").rows());
+      assertEquals(2, batched.session("m2").rows());
+      AutoTimesSession m1 = batched.session("m1");
+      // 2. m1 advances one segment and m2 two: one token each on the same sessions, a horizon past S
+      List<ChannelsRequest> next = List.of(channels("m1", 0, 3, 0, L + S), channels("m2", 3, 2, 4, L + 4 + 2 * S));
+      assertSame(perChannel(reference, next, 2 * S + 3), flat(batched.forecastChannels(next, 2 * S + 3)), "advance");
+      assertTrue(m1 == batched.session("m1"), "the same session");
+      assertEquals(L / S + 1, m1.segments());
+      // 3. Between boundaries: no decoding, the cached forecast shifted
+      List<ChannelsRequest> between = List.of(channels("m1", 0, 3, 3, L + S + 3));
+      assertSame(perChannel(reference, between, S), flat(batched.forecastChannels(between, S)), "between");
+      // 4. A value replaced at the boundary in one channel only: that series is rebuilt
+      ChannelsRequest changed = channels("m1", 0, 3, 3, L + S + 3);
+      changed.values()[2][L + S - 1 - 3] += 1;
+      batched.forecastChannels(List.of(changed), S);
+      assertTrue(m1 != batched.session("m1"), "rebuilt after a replaced value");
+      // 5. The key's channel count changes: rebuilt with the new rows
+      batched.forecastChannels(List.of(channels("m2", 3, 3, 4, L + 4 + 2 * S)), S);
+      assertEquals(3, batched.session("m2").rows());
     }
   }
 
