@@ -8,14 +8,19 @@ import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.Objects;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * An inference worker: a gRPC server speaking the Open Inference Protocol (v2) over the models of
- * a {@link ModelHost}. Owns the host: {@link #close()} stops accepting calls, lets calls in flight
- * finish (bounded), then closes the batchers.
+ * a {@link ModelHost}. Owns the host and the responder threads ({@code sibyl-worker-responder-N},
+ * which encode and send answers): {@link #close()} stops accepting calls, lets calls in flight
+ * finish (bounded), then closes the batchers and the responders.
  */
 public final class WorkerServer implements AutoCloseable {
 
@@ -27,14 +32,25 @@ public final class WorkerServer implements AutoCloseable {
   /** Largest request accepted: 64 MiB holds 8M FP64 values, far above a batch of windows. */
   private static final int MAX_INBOUND_BYTES = 64 << 20;
 
+  /** Responder threads: encoding answers is light, one per core of a small machine. */
+  private static final int RESPONDER_THREADS = 2;
+
+  /**
+   * Answers waiting for a responder. Beyond it the batcher thread sends the answer itself (back
+   * pressure: slower, nothing dropped); a batcher's own queue bounds what can be waiting anyway.
+   */
+  private static final int RESPONDER_QUEUE = 4096;
+
   private final Server server;
   private final ModelHost host;
   private final InferenceService service;
+  private final ExecutorService responder;
 
-  private WorkerServer(Server server, ModelHost host, InferenceService service) {
+  private WorkerServer(Server server, ModelHost host, InferenceService service, ExecutorService responder) {
     this.server = server;
     this.host = host;
     this.service = service;
+    this.responder = responder;
   }
 
   /**
@@ -51,7 +67,8 @@ public final class WorkerServer implements AutoCloseable {
       InetSocketAddress address, ModelHost host, ServerTls tls, String version) throws IOException {
     Objects.requireNonNull(address, "address");
     Objects.requireNonNull(host, "host");
-    InferenceService service = new InferenceService(host, version);
+    ExecutorService responder = responder();
+    InferenceService service = new InferenceService(host, version, responder);
     NettyServerBuilder builder =
         NettyServerBuilder.forAddress(address)
             .maxInboundMessageSize(MAX_INBOUND_BYTES)
@@ -69,6 +86,7 @@ public final class WorkerServer implements AutoCloseable {
       server.start();
     } catch (IOException | RuntimeException e) {
       host.close();
+      responder.shutdownNow();
       throw e;
     }
     LOG.info(
@@ -77,7 +95,23 @@ public final class WorkerServer implements AutoCloseable {
         server.getPort(),
         tls == null ? "plaintext" : tls.clientCa() == null ? "TLS" : "mutual TLS",
         host.names());
-    return new WorkerServer(server, host, service);
+    return new WorkerServer(server, host, service, responder);
+  }
+
+  private static ExecutorService responder() {
+    AtomicInteger n = new AtomicInteger();
+    return new ThreadPoolExecutor(
+        RESPONDER_THREADS,
+        RESPONDER_THREADS,
+        0,
+        TimeUnit.MILLISECONDS,
+        new ArrayBlockingQueue<>(RESPONDER_QUEUE),
+        r -> {
+          Thread t = new Thread(r, "sibyl-worker-responder-" + n.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        },
+        new ThreadPoolExecutor.CallerRunsPolicy());
   }
 
   /** The port the server listens on. */
@@ -108,6 +142,7 @@ public final class WorkerServer implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    responder.shutdownNow();
   }
 
   /**
@@ -128,6 +163,14 @@ public final class WorkerServer implements AutoCloseable {
       Thread.currentThread().interrupt();
     } finally {
       host.close();
+      // the batchers failed what was queued: let those answers go out, then stop
+      responder.shutdown();
+      try {
+        responder.awaitTermination(GRACE_MILLIS, TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      responder.shutdownNow();
     }
   }
 }
