@@ -13,6 +13,8 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -138,6 +140,8 @@ public final class DynamicBatcher implements AutoCloseable {
    * @param rejected requests refused because the queue was full
    * @param failed requests whose model call threw
    * @param queueDepth requests waiting now
+   * @param cpuNanos CPU time the batcher thread has used so far (the model's work, on one intra-op
+   *     thread all of it), or -1 where the JVM does not measure thread CPU time
    */
   public record Stats(
       long requests,
@@ -146,7 +150,8 @@ public final class DynamicBatcher implements AutoCloseable {
       long largestBatch,
       long rejected,
       long failed,
-      int queueDepth) {
+      int queueDepth,
+      long cpuNanos) {
 
     /** Mean windows per model call, 0 before the first. */
     public double meanBatchSize() {
@@ -350,7 +355,13 @@ public final class DynamicBatcher implements AutoCloseable {
         largestBatch.get(),
         rejected.get(),
         failed.get(),
-        queue.size());
+        queue.size(),
+        threadCpuNanos());
+  }
+
+  private long threadCpuNanos() {
+    ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+    return mx.isThreadCpuTimeSupported() ? mx.getThreadCpuTime(thread.getId()) : -1;
   }
 
   /**

@@ -41,6 +41,8 @@ public final class WorkerBench {
    * @param p99Millis 99th percentile request latency, client side
    * @param meanBatch mean windows per model call on the worker
    * @param failed requests that failed (should be 0)
+   * @param modelCpuMillis CPU time of the worker's model thread (its batcher) in the measured time,
+   *     or a negative value where the JVM does not measure it
    */
   public record Result(
       int maxBatch,
@@ -49,11 +51,21 @@ public final class WorkerBench {
       double p50Millis,
       double p99Millis,
       double meanBatch,
-      long failed) {
+      long failed,
+      double modelCpuMillis) {
 
     /** Answered requests per second. */
     public double throughput() {
       return requests / seconds;
+    }
+
+    /**
+     * Model-thread CPU per answered request: the worker's own cost of a request, without the time
+     * its model thread waited for requests, and far less sensitive than throughput to other
+     * processes on the machine; NaN when not measured.
+     */
+    public double modelCpuMillisPerRequest() {
+      return modelCpuMillis < 0 || requests == 0 ? Double.NaN : modelCpuMillis / requests;
     }
   }
 
@@ -186,7 +198,8 @@ public final class WorkerBench {
           percentile(lat, 0.50) / 1e6,
           percentile(lat, 0.99) / 1e6,
           calls == 0 ? 0 : (double) windowsRun / calls,
-          load.failed.get());
+          load.failed.get(),
+          before.cpuNanos() < 0 ? -1 : (after.cpuNanos() - before.cpuNanos()) / 1e6);
     }
   }
 

@@ -34,5 +34,8 @@ class WorkerBenchTest {
     assertThat(dyn.meanBatch()).isGreaterThan(1.0);
     assertThat(dyn.p99Millis()).isGreaterThanOrEqualTo(dyn.p50Millis());
     assertThat(dyn.seconds()).isGreaterThanOrEqualTo(0.5);
+    // the model thread worked in the measured time, one thread: at most the time itself
+    assertThat(one.modelCpuMillis()).isPositive().isLessThan(one.seconds() * 1000 * 1.5 + 100);
+    assertThat(one.modelCpuMillisPerRequest()).isEqualTo(one.modelCpuMillis() / one.requests());
   }
 }

@@ -114,14 +114,16 @@ public final class WorkersBenchCommand implements Callable<Integer> {
     WorkerBench.Result dyn = run(model, new BatchingConfig(maxBatch, maxDelay, 4096), windows, keyed, step);
     print(err, "dynamic", dyn);
     double ratio = dyn.throughput() / one.throughput();
-    err.printf(Locale.ROOT, "throughput ratio dynamic / batch 1: %.2fx%n", ratio);
+    // the model thread's CPU per request: what batching saves the worker, free of closed-loop waits
+    double cpuRatio = one.modelCpuMillisPerRequest() / dyn.modelCpuMillisPerRequest();
+    err.printf(Locale.ROOT, "throughput ratio dynamic / batch 1: %.2fx; model-thread CPU per request, batch 1 / dynamic: %.2fx%n", ratio, cpuRatio);
     err.flush();
 
     // 3. The JSON line
     spec.commandLine().getOut().println(String.format(Locale.ROOT,
         "{\"bench\":\"workers\",\"family\":\"%s\",\"lookback\":%d,\"horizon\":%d,\"series\":%d,\"seconds\":%d,"
-            + "\"batch1\":%s,\"dynamic\":%s,\"max_delay_ms\":%d,\"mode\":\"%s\",\"threads\":%d,\"ratio\":%.4f}",
-        model.family(), model.lookback(), model.horizon(), series, seconds, json(one), json(dyn), maxDelay.toMillis(), mode, threads, ratio));
+            + "\"batch1\":%s,\"dynamic\":%s,\"max_delay_ms\":%d,\"mode\":\"%s\",\"threads\":%d,\"cpu_ratio\":%s,\"ratio\":%.4f}",
+        model.family(), model.lookback(), model.horizon(), series, seconds, json(one), json(dyn), maxDelay.toMillis(), mode, threads, number(cpuRatio), ratio));
     return one.failed() + dyn.failed() == 0 ? 0 : 1;
   }
 
@@ -135,15 +137,20 @@ public final class WorkersBenchCommand implements Callable<Integer> {
   }
 
   private static void print(PrintWriter err, String label, WorkerBench.Result r) {
-    err.printf(Locale.ROOT, "%-8s max batch %3d: %9.1f req/s, p50 %8.2f ms, p99 %8.2f ms, mean batch %5.1f, %d requests, %d failed%n",
-        label, r.maxBatch(), r.throughput(), r.p50Millis(), r.p99Millis(), r.meanBatch(), r.requests(), r.failed());
+    err.printf(Locale.ROOT, "%-8s max batch %3d: %9.1f req/s, p50 %8.2f ms, p99 %8.2f ms, mean batch %5.1f, %d requests, %d failed, model thread %.3f ms CPU/request%n",
+        label, r.maxBatch(), r.throughput(), r.p50Millis(), r.p99Millis(), r.meanBatch(), r.requests(), r.failed(), r.modelCpuMillisPerRequest());
     err.flush();
   }
 
   private static String json(WorkerBench.Result r) {
     return String.format(Locale.ROOT,
-        "{\"max_batch\":%d,\"requests\":%d,\"throughput_per_s\":%.2f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"mean_batch\":%.2f,\"failed\":%d}",
-        r.maxBatch(), r.requests(), r.throughput(), r.p50Millis(), r.p99Millis(), r.meanBatch(), r.failed());
+        "{\"max_batch\":%d,\"requests\":%d,\"throughput_per_s\":%.2f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"mean_batch\":%.2f,\"failed\":%d,\"model_cpu_ms_per_request\":%s}",
+        r.maxBatch(), r.requests(), r.throughput(), r.p50Millis(), r.p99Millis(), r.meanBatch(), r.failed(), number(r.modelCpuMillisPerRequest()));
+  }
+
+  /** A JSON number, or null for NaN (JSON has no NaN). */
+  private static String number(double x) {
+    return Double.isNaN(x) || Double.isInfinite(x) ? "null" : String.format(Locale.ROOT, "%.4f", x);
   }
 
   /** The numeric columns the model takes, the first {@code maxRows} rows: shape (channels, rows). */
