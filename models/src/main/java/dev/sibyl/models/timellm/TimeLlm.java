@@ -50,10 +50,10 @@ public final class TimeLlm implements WindowModel {
     this.config = config;
     this.version = version;
     this.backbone = backbone;
-    this.network = new TimeLlmNetwork(config, backbone.decoder(), weights);
     this.prompts =
         new PromptBuilder(
             backbone.tokenizer(), config.domain(), config.lookback(), config.horizon(), config.promptTokens());
+    this.network = new TimeLlmNetwork(config, backbone.decoder(), weights, prompts.sharedIds());
     this.trainable = network.size();
   }
 
@@ -189,14 +189,17 @@ public final class TimeLlm implements WindowModel {
     return y;
   }
 
-  /** The prompt ids of normalised rows, or null without the LLM (no prompt is read). */
+  /**
+   * The own prompt ids (statistics) of normalised rows, or null without the LLM (no prompt is
+   * read); the shared part is in the network's cache.
+   */
   int[][] promptIds(double[][] rows) {
     if (!config.llm()) {
       return null;
     }
     int[][] ids = new int[rows.length][];
     for (int i = 0; i < rows.length; i++) {
-      ids[i] = prompts.ids(rows[i]);
+      ids[i] = prompts.statisticsIds(rows[i]);
     }
     return ids;
   }
