@@ -223,6 +223,23 @@ class TimeLlmTest {
   }
 
   @Test
+  void oneCycleWarmsUpToThePeakAndDecaysLikePyTorch() {
+    TimeLlmConfig type1 = TimeLlmConfig.parse(Map.of(), 32, 8);
+    assertEquals(0.01, type1.learningRate(0.01, 2, 50, 100), 1e-12);
+    assertEquals(0.0025, type1.learningRate(0.01, 4, 90, 100), 1e-12);
+    TimeLlmConfig c = TimeLlmConfig.parse(Map.of(TimeLlmConfig.LR_SCHEDULE, "onecycle"), 32, 8);
+    // 100 steps: warm-up ends at step 0.2 * 100 - 1 = 19 (PyTorch's phase boundary)
+    assertEquals(0.01 / 25, c.learningRate(0.01, 1, 0, 100), 1e-12);
+    assertEquals(0.01, c.learningRate(0.01, 1, 19, 100), 1e-12);
+    assertEquals(0.01 / 25 / 1e4, c.learningRate(0.01, 5, 99, 100), 1e-12);
+    double mid = c.learningRate(0.01, 3, 59, 100);
+    assertEquals((0.01 + 0.01 / 25 / 1e4) / 2, mid, 1e-12);
+    assertTrue(c.learningRate(0.01, 1, 10, 100) < 0.01 && c.learningRate(0.01, 1, 10, 100) > 0.0004);
+    assertThrows(IllegalArgumentException.class,
+        () -> TimeLlmConfig.parse(Map.of(TimeLlmConfig.LR_SCHEDULE, "step"), 32, 8));
+  }
+
+  @Test
   void overfitsAShortSeriesAndLeavesTheBackboneUnchanged() throws Exception {
     Path checkpoint = TinyLm.file(TinyLm.CHECKPOINT);
     double[] s = series(120);
