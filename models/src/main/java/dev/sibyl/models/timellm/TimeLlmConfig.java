@@ -1,5 +1,6 @@
 package dev.sibyl.models.timellm;
 
+import dev.sibyl.models.train.EarlyStopping;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -202,7 +203,7 @@ public record TimeLlmConfig(
    */
   public double learningRate(double max, int epoch, int step, int steps) {
     if (!oneCycle) {
-      return max * Math.pow(0.5, Math.max(0, epoch - 2));
+      return EarlyStopping.type1(max, epoch);
     }
     // torch.optim.lr_scheduler.OneCycleLR with the reference's pct_start 0.2 and PyTorch's
     // div_factor 25, final_div_factor 1e4, cosine annealing

@@ -31,8 +31,8 @@ import java.util.Random;
  *
  * <p>Training follows the reference's loop ({@code run_main.py}): Adam, MSE between the
  * de-normalised forecast and the target, the "type1" schedule halving the learning rate every epoch
- * from the third or the reference's per-step OneCycle ({@code lr.schedule}), early stopping on the validation loss with the best checkpoint kept. A batch holds
- * every channel of each of its windows. To fit a 2-core CPU, an epoch may use every {@code
+ * from the third or the reference's per-step OneCycle ({@code lr.schedule}), early stopping on the
+ * validation loss with the best checkpoint kept. A batch holds every channel of each of its windows. To fit a 2-core CPU, an epoch may use every {@code
  * train.stride}-th training window (a fresh random offset each epoch, so that successive epochs see
  * different windows) and the validation loss every {@code validation.stride}-th validation window;
  * both are 1 (every window) by default.
