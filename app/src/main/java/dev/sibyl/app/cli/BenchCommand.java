@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
     name = "bench",
     description = "Benchmarks. Each prints its steps on stderr and ends with one JSON line on stdout.",
     subcommands = {BenchCommand.Pipeline.class, BackboneBenchCommand.class, WorkersBenchCommand.class, FlinkBenchCommand.class, AutotimesStreamBenchCommand.class,
-      KeyedStreamBenchCommand.class})
+      KeyedStreamBenchCommand.class, PredictBenchCommand.class})
 public final class BenchCommand {
 
   /** {@code sibyl bench pipeline}. */

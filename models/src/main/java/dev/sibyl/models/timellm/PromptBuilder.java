@@ -15,10 +15,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * as the sign of the sum of first differences, and the five lags with the largest circular
  * autocorrelation ({@code calcute_lags}: the inverse FFT of {@code |FFT(x)|^2}, lag 0 included, as
  * {@code torch.topk} ranks them). Departures: numbers are written with three decimals (the
- * reference prints full float tensors) so that a prompt is short; the ids are padded on the left to
- * a fixed length with the tokenizer's space token, so that every window of a batch has the same
- * prefix length and the patches sit at the same positions (the reference pads per batch and masks
- * nothing either); a prompt longer than the fixed length keeps its last tokens.
+ * reference prints full float tensors) so that a prompt is short; a prompt is two parts of fixed
+ * length, the text every window shares (BOS, domain, task, "Input statistics:") and the window's
+ * statistics, left-padded with the tokenizer's space token, so that every window of a model has
+ * the same prefix (the decoder's pass over it is computed once per model, not once per window and
+ * channel: it was the costliest step of training) and the patches sit at the same positions (the
+ * reference pads a whole prompt per batch and masks nothing either); a fixed length shorter than
+ * the prompt keeps its last tokens, cutting the shared part first.
  */
 public final class PromptBuilder {
 
@@ -29,9 +32,10 @@ public final class PromptBuilder {
   private final String domain;
   private final int lookback;
   private final int horizon;
-  private final int length;
   private final int pad;
   private final Map<String, int[]> words = new ConcurrentHashMap<>();
+  private final int[] shared; // (sharedLength): BOS and the text every window shares, maybe cut
+  private final int statisticsLength;
 
   /** The most words cached (numbers make the vocabulary of prompts open-ended). */
   private static final int WORD_CACHE = 200_000;
@@ -52,20 +56,41 @@ public final class PromptBuilder {
     this.horizon = horizon;
     int[] space = tokenizer.encode(" ", false, false);
     this.pad = space.length == 1 ? space[0] : 0;
-    if (length > 0) {
-      this.length = length;
+    int[] head = encode(head(), true);
+    int[] worst = new int[TOP_LAGS];
+    Arrays.fill(worst, lookback - 1);
+    // a few tokens of slack: merges differ with the digits
+    int natural = encode(statistics(-99.999, -99.999, -99.999, false, worst), false).length + 4;
+    if (length <= 0 || length >= head.length + natural) {
+      this.statisticsLength = length <= 0 ? natural : length - head.length;
+      this.shared = head;
+    } else if (length >= natural) {
+      this.statisticsLength = natural;
+      this.shared = Arrays.copyOfRange(head, head.length - (length - natural), head.length);
     } else {
-      int[] worst = new int[TOP_LAGS];
-      Arrays.fill(worst, lookback - 1);
-      String longest = text(-99.999, -99.999, -99.999, false, worst);
-      // a few tokens of slack: merges differ with the digits
-      this.length = tokenizer.encode(longest, true, false).length + 8;
+      this.statisticsLength = length;
+      this.shared = new int[0];
     }
   }
 
-  /** The fixed token count of a prompt. */
+  /** The fixed token count of a prompt: {@link #sharedIds()} and {@link #statisticsLength()}. */
   public int length() {
-    return length;
+    return shared.length + statisticsLength;
+  }
+
+  /** The fixed token count of a window's own part of the prompt (its statistics, padded). */
+  public int statisticsLength() {
+    return statisticsLength;
+  }
+
+  /**
+   * The ids every window's prompt starts with: BOS, domain and task (cut from the left when the
+   * fixed length is short; possibly empty).
+   *
+   * @return a copy; shape (length() - statisticsLength())
+   */
+  public int[] sharedIds() {
+    return shared.clone();
   }
 
   /**
@@ -75,44 +100,68 @@ public final class PromptBuilder {
    * @return the text
    */
   public String prompt(double[] x) {
-    double[] sorted = x.clone();
-    Arrays.sort(sorted);
-    // torch.median returns the lower of the two middle values
-    double median = sorted[(sorted.length - 1) / 2];
-    return text(sorted[0], sorted[sorted.length - 1], median, trendUp(x), lags(x, TOP_LAGS));
+    return head() + " " + statistics(x);
   }
 
-  private String text(double min, double max, double median, boolean up, int[] lags) {
+  private String head() {
+    return String.format(
+        Locale.ROOT,
+        "Dataset description: %s. Task description: forecast the next %d steps given the previous"
+            + " %d steps information; Input statistics:",
+        domain, horizon, lookback);
+  }
+
+  private static String statistics(double min, double max, double median, boolean up, int[] lags) {
     StringBuilder l = new StringBuilder();
     for (int i = 0; i < lags.length; i++) {
       l.append(i == 0 ? "" : ", ").append(lags[i]);
     }
     return String.format(
         Locale.ROOT,
-        "Dataset description: %s. Task description: forecast the next %d steps given the previous"
-            + " %d steps information; Input statistics: min value %.3f, max value %.3f, median value"
-            + " %.3f, the trend of input is %s, top 5 lags are : %s",
-        domain, horizon, lookback, min, max, median, up ? "upward" : "downward", l);
+        "min value %.3f, max value %.3f, median value %.3f, the trend of input is %s, top 5 lags are"
+            + " : %s",
+        min, max, median, up ? "upward" : "downward", l);
   }
 
   /**
-   * The token ids of a window's prompt, padded on the left (or cut from the left) to {@link
-   * #length()}.
+   * The token ids of a window's whole prompt: {@link #sharedIds()}, then {@link #statisticsIds}.
    *
    * @param x the normalised window; shape (L)
    * @return shape ({@link #length()})
    */
   public int[] ids(double[] x) {
-    int[] ids = encode(prompt(x));
-    int[] out = new int[length];
-    Arrays.fill(out, pad);
-    int n = Math.min(ids.length, length);
-    System.arraycopy(ids, ids.length - n, out, length - n, n);
+    int[] own = statisticsIds(x);
+    int[] out = Arrays.copyOf(shared, length());
+    System.arraycopy(own, 0, out, shared.length, own.length);
     return out;
   }
 
   /**
-   * The tokenizer's encoding with BOS, word by word through a cache.
+   * The token ids of a window's statistics, padded on the left (or cut from the left) to {@link
+   * #statisticsLength()}.
+   *
+   * @param x the normalised window; shape (L)
+   * @return shape ({@link #statisticsLength()})
+   */
+  public int[] statisticsIds(double[] x) {
+    int[] ids = encode(statistics(x), false);
+    int[] out = new int[statisticsLength];
+    Arrays.fill(out, pad);
+    int n = Math.min(ids.length, statisticsLength);
+    System.arraycopy(ids, ids.length - n, out, statisticsLength - n, n);
+    return out;
+  }
+
+  private String statistics(double[] x) {
+    double[] sorted = x.clone();
+    Arrays.sort(sorted);
+    // torch.median returns the lower of the two middle values
+    double median = sorted[(sorted.length - 1) / 2];
+    return statistics(sorted[0], sorted[sorted.length - 1], median, trendUp(x), lags(x, TOP_LAGS));
+  }
+
+  /**
+   * The tokenizer's encoding (with BOS when asked), word by word through a cache.
    *
    * <p>Why: the llama2.c encoder is quadratic in the text length (about 10 ms for a 300-character
    * prompt, more than the backbone's pass at this size), yet almost every word of a prompt recurs.
@@ -120,17 +169,19 @@ public final class PromptBuilder {
    * before a text is the space before a word inside a text, so encoding word by word gives the same
    * ids as encoding the whole prompt (the tests check it).
    */
-  private int[] encode(String text) {
+  private int[] encode(String text, boolean bos) {
     String[] words = text.split(" ", -1);
     int[][] parts = new int[words.length][];
-    int n = 1;
+    int n = bos ? 1 : 0;
     for (int i = 0; i < words.length; i++) {
       parts[i] = words[i].isEmpty() ? new int[] {pad} : cachedWord(words[i]);
       n += parts[i].length;
     }
     int[] ids = new int[n];
-    ids[0] = tokenizer.bosId();
-    int o = 1;
+    int o = 0;
+    if (bos) {
+      ids[o++] = tokenizer.bosId();
+    }
     for (int[] p : parts) {
       System.arraycopy(p, 0, ids, o, p.length);
       o += p.length;

@@ -76,15 +76,17 @@ public final class ReprogrammingLayer {
     long n = patches.getShape().get(0);
     long p = patches.getShape().get(1);
     long s = prototypes.getShape().get(0);
-    // 1. Projections, heads first so that every head is one batched product: (heads, rows, dKeys)
-    NDArray q = patches.matMul(queryWeight).add(queryBias) // (N, P, heads * dKeys)
+    // 1. Projections, heads first so that every head is one batched product: (heads, rows, dKeys);
+    // the 1/sqrt(dKeys) scale goes on the queries, N*P*dKeys values, rather than on the scores,
+    // N*P*S values per head, each pass over which costs (forward and backward) at S = 1000
+    NDArray q = patches.matMul(queryWeight).add(queryBias).mul(1 / Math.sqrt(dKeys)) // (N, P, heads * dKeys)
         .reshape(n * p, heads, dKeys).transpose(1, 0, 2); // (heads, N*P, dKeys)
     NDArray k = prototypes.matMul(keyWeight).add(keyBias) // (S, heads * dKeys)
         .reshape(s, heads, dKeys).transpose(1, 2, 0); // (heads, dKeys, S)
     NDArray v = prototypes.matMul(valueWeight).add(valueBias)
         .reshape(s, heads, dKeys).transpose(1, 0, 2); // (heads, S, dKeys)
     // 2. softmax(q k^T / sqrt(dKeys)) v over the prototypes
-    NDArray attention = q.matMul(k).mul(1 / Math.sqrt(dKeys)).softmax(-1); // (heads, N*P, S)
+    NDArray attention = q.matMul(k).softmax(-1); // (heads, N*P, S)
     NDArray out = attention.matMul(v) // (heads, N*P, dKeys)
         .transpose(1, 0, 2).reshape(n, p, (long) heads * dKeys);
     // 3. Back to the LLM width

@@ -1,5 +1,6 @@
 package dev.sibyl.models.timellm;
 
+import dev.sibyl.models.train.EarlyStopping;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -24,6 +25,7 @@ import java.util.Map;
  * @param promptTokens the fixed prompt length, 0 to size it from the template
  * @param trainStride every how many training windows an epoch uses (a random offset per epoch)
  * @param validationStride every how many validation windows the validation loss uses
+ * @param oneCycle true for the reference's per-step OneCycle schedule, false for "type1" per epoch
  * @param backbone the checkpoint path as given to training
  * @param backboneSha256 the checkpoint's digest, empty before training
  * @param tokenizer the tokenizer path, empty for the one beside the checkpoint
@@ -44,6 +46,7 @@ public record TimeLlmConfig(
     int promptTokens,
     int trainStride,
     int validationStride,
+    boolean oneCycle,
     String backbone,
     String backboneSha256,
     String tokenizer) {
@@ -74,6 +77,12 @@ public record TimeLlmConfig(
   public static final String TRAIN_STRIDE = "train.stride";
   /** Key: validation-window sub-sampling stride. */
   public static final String VALIDATION_STRIDE = "validation.stride";
+  /**
+   * Key: the learning-rate schedule, {@code type1} (halved every epoch from the third) or {@code
+   * onecycle} (the reference's {@code OneCycleLR} stepped per batch: a cosine warm-up from lr/25
+   * over the first 20% of the steps, then a cosine decay to lr/25/1e4).
+   */
+  public static final String LR_SCHEDULE = "lr.schedule";
   /** Key: the backbone checkpoint path (set by training from {@code --backbone}). */
   public static final String BACKBONE = "backbone";
   /** Key: the backbone checkpoint's SHA-256 (set by training). */
@@ -99,6 +108,7 @@ public record TimeLlmConfig(
     d.put(PROMPT_TOKENS, "0");
     d.put(TRAIN_STRIDE, "1");
     d.put(VALIDATION_STRIDE, "1");
+    d.put(LR_SCHEDULE, "type1");
     d.put(BACKBONE, "");
     d.put(BACKBONE_SHA256, "");
     d.put(TOKENIZER, "");
@@ -132,6 +142,11 @@ public record TimeLlmConfig(
       throw new IllegalArgumentException(
           "time-llm hyperparameter '" + LLM + "' must be true or false, got '" + llm + "'");
     }
+    String schedule = hp.getOrDefault(LR_SCHEDULE, DEFAULTS.get(LR_SCHEDULE)).trim().toLowerCase(Locale.ROOT);
+    if (!schedule.equals("type1") && !schedule.equals("onecycle")) {
+      throw new IllegalArgumentException(
+          "time-llm hyperparameter '" + LR_SCHEDULE + "' must be type1 or onecycle, got '" + schedule + "'");
+    }
     return new TimeLlmConfig(
         lookback,
         horizon,
@@ -148,6 +163,7 @@ public record TimeLlmConfig(
         integer(hp, PROMPT_TOKENS, 0),
         positive(hp, TRAIN_STRIDE),
         positive(hp, VALIDATION_STRIDE),
+        schedule.equals("onecycle"),
         hp.getOrDefault(BACKBONE, ""),
         hp.getOrDefault(BACKBONE_SHA256, ""),
         hp.getOrDefault(TOKENIZER, ""));
@@ -174,6 +190,34 @@ public record TimeLlmConfig(
   /** Patches per window: {@code (L - patchLength) / patchStride + 2} (the end padded by one stride). */
   public int patches() {
     return (lookback - patchLength) / patchStride + 2;
+  }
+
+  /**
+   * The learning rate of one optimiser step.
+   *
+   * @param max the configured learning rate
+   * @param epoch 1-based
+   * @param step 0-based over the whole run
+   * @param steps steps of the whole run (epochs x batches per epoch)
+   * @return the rate
+   */
+  public double learningRate(double max, int epoch, int step, int steps) {
+    if (!oneCycle) {
+      return EarlyStopping.type1(max, epoch);
+    }
+    // torch.optim.lr_scheduler.OneCycleLR with the reference's pct_start 0.2 and PyTorch's
+    // div_factor 25, final_div_factor 1e4, cosine annealing
+    double initial = max / 25;
+    double last = initial / 1e4;
+    double warm = Math.max(1, 0.2 * steps - 1);
+    if (step <= warm) {
+      return cosine(initial, max, step / warm);
+    }
+    return cosine(max, last, Math.min(1, (step - warm) / Math.max(1, steps - 1 - warm)));
+  }
+
+  private static double cosine(double from, double to, double fraction) {
+    return to + (from - to) / 2 * (1 + Math.cos(Math.PI * fraction));
   }
 
   /**
@@ -204,6 +248,7 @@ public record TimeLlmConfig(
     m.put(PROMPT_TOKENS, "" + promptTokens);
     m.put(TRAIN_STRIDE, "" + trainStride);
     m.put(VALIDATION_STRIDE, "" + validationStride);
+    m.put(LR_SCHEDULE, oneCycle ? "onecycle" : "type1");
     m.put(BACKBONE, backbone);
     m.put(BACKBONE_SHA256, backboneSha256);
     m.put(TOKENIZER, tokenizer);

@@ -31,8 +31,8 @@ import java.util.Random;
  *
  * <p>Training follows the reference's loop ({@code run_main.py}): Adam, MSE between the
  * de-normalised forecast and the target, the "type1" schedule halving the learning rate every epoch
- * from the third, early stopping on the validation loss with the best checkpoint kept. A batch holds
- * every channel of each of its windows. To fit a 2-core CPU, an epoch may use every {@code
+ * from the third or the reference's per-step OneCycle ({@code lr.schedule}), early stopping on the
+ * validation loss with the best checkpoint kept. A batch holds every channel of each of its windows. To fit a 2-core CPU, an epoch may use every {@code
  * train.stride}-th training window (a fresh random offset each epoch, so that successive epochs see
  * different windows) and the validation loss every {@code validation.stride}-th validation window;
  * both are 1 (every window) by default.
@@ -186,9 +186,12 @@ public final class TimeLlmFamily implements ModelFamily {
     double bestMae = Double.NaN;
     int epochsRun = 0;
     int stride = config.trainStride();
+    // the run's step count for the per-step schedule (the offset below changes it by at most one
+    // batch per epoch)
+    int steps = options.epochs() * ((data.trainWindows() / stride + options.batchSize() - 1) / options.batchSize());
+    int step = 0;
     for (int epoch = 1; epoch <= options.epochs(); epoch++) {
       epochsRun = epoch;
-      double lr = EarlyStopping.type1(options.learningRate(), epoch);
       // 1. This epoch's windows: every stride-th from a random offset, shuffled into batches
       int offset = shuffle.nextInt(stride);
       int count = (data.trainWindows() - offset + stride - 1) / stride;
@@ -233,6 +236,7 @@ public final class TimeLlmFamily implements ModelFamily {
             loss = mse.getFloat();
           }
         }
+        double lr = config.learningRate(options.learningRate(), epoch, step++, steps);
         // a batch whose loss or gradients are not finite is dropped rather than applied
         if (adam.stepIfFinite(lr, loss)) {
           lossSum += loss;

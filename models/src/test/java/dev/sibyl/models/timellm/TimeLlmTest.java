@@ -113,7 +113,7 @@ class TimeLlmTest {
       assertEquals(new Shape(100, d), prototypes.getShape());
       assertEquals(new Shape(n, 8, d), layer.forward(embedded, prototypes).getShape());
       int[][] ids = model.promptIds(x);
-      assertEquals(model.prompts().length(), ids[0].length);
+      assertEquals(model.prompts().statisticsLength(), ids[0].length);
       assertEquals(new Shape(n, 8), net.forward(x, ids, state).getShape());
     }
     // the head reads 8 patches x min(d_ff 128, D 64) features
@@ -168,14 +168,75 @@ class TimeLlmTest {
     }
     assertEquals("0", lags[0]);
     assertTrue(Arrays.asList(lags).contains("8"), prompt);
-    // the ids: fixed length, left-padded, ending with the prompt's own tokens
+    // the ids: fixed length; the shared part is the prompt's beginning, then padding, then the
+    // window's statistics, and the two parts without padding are the tokenizer's encoding of the text
     int[] ids = model.prompts().ids(x);
     assertEquals(model.prompts().length(), ids.length);
     int[] own = model.backbone().tokenizer().encode(prompt, true, false);
-    assertArrayEquals(own, Arrays.copyOfRange(ids, ids.length - own.length, ids.length));
+    int[] shared = model.prompts().sharedIds();
+    assertTrue(shared.length > 10 && own.length < ids.length, own.length + " " + ids.length);
+    assertArrayEquals(Arrays.copyOf(own, shared.length), shared);
+    int tail = own.length - shared.length;
+    assertArrayEquals(
+        Arrays.copyOfRange(own, shared.length, own.length), Arrays.copyOfRange(ids, ids.length - tail, ids.length));
+    int[] statistics = model.prompts().statisticsIds(x);
+    assertEquals(model.prompts().statisticsLength(), statistics.length);
+    assertArrayEquals(Arrays.copyOfRange(ids, shared.length, ids.length), statistics);
     double[] up = x.clone();
     up[31] = 10;
     assertTrue(model.prompts().prompt(up).contains("the trend of input is upward"));
+  }
+
+  @Test
+  void theCachedSharedPromptGivesTheForecastOfOnePassOverTheWholePrompt() throws Exception {
+    Path checkpoint = TinyLm.file(TinyLm.CHECKPOINT);
+    TimeLlm model = new TimeLlmFamily().create(small(checkpoint), 32, 8, 5);
+    TimeLlmNetwork net = model.network();
+    int n = 3;
+    double[][] x = new double[n][];
+    for (int i = 0; i < n; i++) {
+      x[i] = Arrays.copyOfRange(series(64), 3 * i, 3 * i + 32);
+    }
+    RevIn.normalise(x);
+    int[][] whole = new int[n][];
+    for (int i = 0; i < n; i++) {
+      whole[i] = model.prompts().ids(x[i]);
+    }
+    float[] cached;
+    float[] uncached;
+    try (NDScope scope = new NDScope();
+        DecoderState withPrefix = net.newState(n);
+        DecoderState empty = model.backbone().decoder().newState(n)) {
+      assertEquals(model.prompts().sharedIds().length, withPrefix.position());
+      cached = net.forward(x, model.promptIds(x), withPrefix).toFloatArray();
+      // the whole prompt as the rows' own part, from an empty cache
+      uncached = net.forward(x, whole, empty).toFloatArray();
+    }
+    assertEquals(n * 8, cached.length);
+    assertArrayEquals(uncached, cached, 1e-5f);
+    // and a different shared text changes the forecast, so the prefix is really read
+    Map<String, String> other = small(checkpoint);
+    other.put(TimeLlmConfig.DOMAIN, "the hourly count of bicycles crossing a bridge");
+    TimeLlm otherModel = new TimeLlmFamily().create(other, 32, 8, 5);
+    double[][][] w = {{series(32)}};
+    assertNotEquals(model.predict(w, 8)[0][0][0], otherModel.predict(w, 8)[0][0][0]);
+  }
+
+  @Test
+  void oneCycleWarmsUpToThePeakAndDecaysLikePyTorch() {
+    TimeLlmConfig type1 = TimeLlmConfig.parse(Map.of(), 32, 8);
+    assertEquals(0.01, type1.learningRate(0.01, 2, 50, 100), 1e-12);
+    assertEquals(0.0025, type1.learningRate(0.01, 4, 90, 100), 1e-12);
+    TimeLlmConfig c = TimeLlmConfig.parse(Map.of(TimeLlmConfig.LR_SCHEDULE, "onecycle"), 32, 8);
+    // 100 steps: warm-up ends at step 0.2 * 100 - 1 = 19 (PyTorch's phase boundary)
+    assertEquals(0.01 / 25, c.learningRate(0.01, 1, 0, 100), 1e-12);
+    assertEquals(0.01, c.learningRate(0.01, 1, 19, 100), 1e-12);
+    assertEquals(0.01 / 25 / 1e4, c.learningRate(0.01, 5, 99, 100), 1e-12);
+    double mid = c.learningRate(0.01, 3, 59, 100);
+    assertEquals((0.01 + 0.01 / 25 / 1e4) / 2, mid, 1e-12);
+    assertTrue(c.learningRate(0.01, 1, 10, 100) < 0.01 && c.learningRate(0.01, 1, 10, 100) > 0.0004);
+    assertThrows(IllegalArgumentException.class,
+        () -> TimeLlmConfig.parse(Map.of(TimeLlmConfig.LR_SCHEDULE, "step"), 32, 8));
   }
 
   @Test
