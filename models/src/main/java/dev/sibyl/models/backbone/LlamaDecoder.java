@@ -16,6 +16,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
+import dev.sibyl.models.runtime.ModelRuntime;
 import java.util.Objects;
 
 /**
@@ -75,8 +76,8 @@ public final class LlamaDecoder extends TransformerDecoder {
     }
     float[][] tables = ropeTables(config);
     Shape tableShape = new Shape(config.maxSeqLen(), 1, config.headSize());
-    ropeCos = manager.create(tables[0], tableShape);
-    ropeSin = manager.create(tables[1], tableShape);
+    ropeCos = ModelRuntime.owned(manager, tables[0], tableShape);
+    ropeSin = ModelRuntime.owned(manager, tables[1], tableShape);
   }
 
 
@@ -207,7 +208,7 @@ public final class LlamaDecoder extends TransformerDecoder {
         }
       }
     }
-    return scope.create(mask, new Shape(group * seq, keys));
+    return ModelRuntime.owned(scope, mask, new Shape(group * seq, keys));
   }
 
   /**
