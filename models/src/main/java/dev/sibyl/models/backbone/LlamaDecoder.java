@@ -105,7 +105,8 @@ public final class LlamaDecoder extends TransformerDecoder {
     NDArray sin = ropeSin.get(scope, positions);
     // causal mask over (group * seq query rows, pos + seq keys); a single new position sees all
     NDArray mask = seq == 1 ? null : causalMask(scope, group, (int) seq, pos);
-    float scale = (float) Math.sqrt(hs);
+    // sqrt(head_size), an array rather than a number: autograd saves it (see ModelRuntime.scalar)
+    NDArray scale = ModelRuntime.scalar(scope, (float) Math.sqrt(hs));
 
     for (int l = 0; l < newKeys.length; l++) {
       LayerWeights lw = weights.layers().get(l);
@@ -157,7 +158,9 @@ public final class LlamaDecoder extends TransformerDecoder {
 
       // SwiGLU: self.w2(F.silu(self.w1(x)) * self.w3(x)), w1 and w3 in one product
       NDList gateUp = xb.matMul(w13T[l]).split(new long[] {config.hiddenDim()}, 2);
-      NDArray hb = Activation.swish(gateUp.get(0), 1f).mul(gateUp.get(1));
+      // (silu(g) = g * sigmoid(g), written out: DJL's swish multiplies by beta as a Number)
+      NDArray gate = gateUp.get(0);
+      NDArray hb = gate.mul(Activation.sigmoid(gate)).mul(gateUp.get(1));
 
       // final matmul to get the output of the ffn, residual connection
       x = x.add(hb.matMul(w2T[l]));

@@ -110,6 +110,22 @@ public final class ModelRuntime {
     return ownedCopy(wrapped);
   }
 
+  /**
+   * A 0-dimensional array libtorch owns, for a constant that multiplies or divides an array on the
+   * autograd path. Why not {@code x.mul(2f)}: DJL makes the scalar of {@code NDArray.mul(Number)}
+   * (and {@code div}, {@code pow}) from a Java buffer and closes it as soon as the product is made,
+   * but autograd saves it for the backward pass, which then reads freed memory (measured: the
+   * gradient of {@code sum(3 x)} read -3.8e-23 instead of 3 once the buffer was collected).
+   * Adding or subtracting a number is safe: autograd does not save the addend.
+   *
+   * @param manager the manager the array joins; not null
+   * @param value the constant
+   * @return the array, shape ()
+   */
+  public static NDArray scalar(NDManager manager, float value) {
+    return owned(manager, new float[] {value}, new Shape());
+  }
+
   private static void checkSize(int length, Shape shape) {
     if (shape.size() != length) {
       throw new IllegalArgumentException(

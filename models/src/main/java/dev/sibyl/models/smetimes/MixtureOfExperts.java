@@ -146,6 +146,6 @@ final class MixtureOfExperts {
       }
       f[best] += 1f / (n * t);
     }
-    return p.mul(ModelRuntime.owned(p.getManager(), f, new Shape(experts))).sum().mul(experts);
+    return p.mul(ModelRuntime.owned(p.getManager(), f, new Shape(experts))).sum().mul(ModelRuntime.scalar(p.getManager(), experts));
   }
 }

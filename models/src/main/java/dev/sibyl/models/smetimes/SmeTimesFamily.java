@@ -229,11 +229,11 @@ public final class SmeTimesFamily implements ModelFamily {
           try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
             SmeTimesNetwork.Output out = network.forward(m, tokens, prompts, n, 0, null, state);
             NDArray mse = out.prediction().mul(sigma).add(mu).sub(target).square().mean();
-            NDArray total = balanceWeight > 0 ? mse.add(out.balance().mul(balanceWeight)) : mse;
+            NDArray total = balanceWeight > 0 ? mse.add(out.balance().mul(ModelRuntime.scalar(m, balanceWeight))) : mse;
             if (rollout) {
               NDArray chain = rolloutLoss(
                   network, m, tokens, rolledPrompts, out.prediction(), mu, sigma, target, rolloutSteps, rolled);
-              total = total.add(chain.mul(rolloutWeight));
+              total = total.add(chain.mul(ModelRuntime.scalar(m, rolloutWeight)));
             }
             collector.backward(total);
             loss = mse.getFloat();
@@ -322,7 +322,7 @@ public final class SmeTimesFamily implements ModelFamily {
       sum = sum == null ? mse : sum.add(mse);
       guess = out;
     }
-    return sum.div(steps - 1);
+    return sum.div(ModelRuntime.scalar(m, steps - 1));
   }
 
   /** The first {@code tokens} of every row of a row-major (N, T, D) array. */

@@ -240,7 +240,7 @@ final class SmeTimesNetwork implements AutoCloseable {
       // 2. Adaptive fusion: alpha * segment + (1 - alpha) * prompt, alpha = sigmoid(g)
       NDArray p = ModelRuntime.owned(inputs, promptEmbeddings, new Shape(n, t, d));
       if (fusion == null) {
-        e = e.add(p).mul(0.5f);
+        e = e.add(p).mul(ModelRuntime.scalar(inputs, 0.5f));
       } else {
         NDArray alpha = Activation.sigmoid(fusion);
         e = e.mul(alpha).add(p.mul(alpha.neg().add(1f)));

@@ -1,6 +1,7 @@
 package dev.sibyl.models.timellm;
 
 import ai.djl.ndarray.NDArray;
+import dev.sibyl.models.runtime.ModelRuntime;
 
 /**
  * The text prototypes and the reprogramming layer of Time-LLM (Jin et al., ICLR 2024; reference
@@ -84,7 +85,7 @@ public final class ReprogrammingLayer {
     NDArray v = prototypes.matMul(valueWeight).add(valueBias)
         .reshape(s, heads, dKeys).transpose(1, 0, 2); // (heads, S, dKeys)
     // 2. softmax(q k^T / sqrt(dKeys)) v over the prototypes
-    NDArray attention = q.matMul(k).mul(1 / Math.sqrt(dKeys)).softmax(-1); // (heads, N*P, S)
+    NDArray attention = q.matMul(k).mul(ModelRuntime.scalar(q.getManager(), (float) (1 / Math.sqrt(dKeys)))).softmax(-1); // (heads, N*P, S)
     NDArray out = attention.matMul(v) // (heads, N*P, dKeys)
         .transpose(1, 0, 2).reshape(n, p, (long) heads * dKeys);
     // 3. Back to the LLM width
