@@ -38,8 +38,9 @@ import java.util.Random;
  * <p>Training is AutoTimes' (same windows, strides, schedule and early stopping, so the two compare
  * in one harness): every position of a window of L + S points predicts the segment after it, the
  * loss is the MSE over all positions on the data's scale, plus {@code balance.weight} times the
- * mixture's load-balancing loss, plus {@code rollout.weight} times the two-step rollout loss (the
- * last token fed its predecessor's prediction instead of the true segment; off by default), this
+ * mixture's load-balancing loss, plus {@code rollout.weight} times the rollout loss (the last {@code
+ * rollout.steps} - 1 tokens fed the model's own chained predictions instead of the true segments;
+ * off by default), this
  * family's departure from AutoTimes' objective. A batch whose loss or gradients are not finite is
  * skipped (its gradients are dropped, Adam's moments kept), so that one bad batch cannot poison
  * every parameter.
