@@ -15,6 +15,7 @@ import dev.sibyl.models.api.WindowModel;
 import dev.sibyl.models.artifact.Weights;
 import dev.sibyl.models.backbone.DecoderState;
 import dev.sibyl.models.backbone.PinnedBackbone;
+import dev.sibyl.models.runtime.ModelRuntime;
 import dev.sibyl.models.timellm.RevIn;
 import dev.sibyl.models.train.Adam;
 import dev.sibyl.models.train.Batches;
@@ -229,9 +230,9 @@ public final class AutoTimesFamily implements ModelFamily {
         try (NDScope scope = new NDScope();
             DecoderState state = network.newState(n)) {
           var m = network.manager();
-          NDArray target = m.create(y, new Shape(n, t, s));
-          NDArray mu = m.create(mean, new Shape(n, 1, 1));
-          NDArray sigma = m.create(std, new Shape(n, 1, 1));
+          NDArray target = ModelRuntime.owned(m, y, new Shape(n, t, s));
+          NDArray mu = ModelRuntime.owned(m, mean, new Shape(n, 1, 1));
+          NDArray sigma = ModelRuntime.owned(m, std, new Shape(n, 1, 1));
           try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
             // next-token loss at every position, on the data's scale
             NDArray raw =

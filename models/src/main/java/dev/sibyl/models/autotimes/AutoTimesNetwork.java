@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import dev.sibyl.models.artifact.Weights;
 import dev.sibyl.models.backbone.Decoder;
 import dev.sibyl.models.backbone.DecoderState;
+import dev.sibyl.models.runtime.ModelRuntime;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -55,7 +56,7 @@ final class AutoTimesNetwork implements AutoCloseable {
     Map<String, NDArray> p = new LinkedHashMap<>();
     for (String name : names) {
       Weights.Tensor t = weights.get(name);
-      NDArray a = manager.create(t.data(), new Shape(t.shape()));
+      NDArray a = ModelRuntime.owned(manager, t.data(), new Shape(t.shape()));
       parameters.add(a);
       p.put(name, a);
     }
@@ -218,14 +219,14 @@ final class AutoTimesNetwork implements AutoCloseable {
   private NDArray forward(NDManager inputs, float[] segments, int n, float[] times, int timeRows, DecoderState state) {
     int s = config.segmentLength();
     int t = segments.length / (n * s);
-    NDArray x = inputs.create(segments, new Shape(n, t, s));
+    NDArray x = ModelRuntime.owned(inputs, segments, new Shape(n, t, s));
     // 1. Segment embedding: (N, T, S) -> (N, T, D)
     NDArray e = embedding.forward(x);
     if (config.useTimestamps()) {
       // 2. Both L2-normalised, the timestamp part weighted by the learned scale:
       //    x_enc / |x_enc| + add_scale * times / |times| (times are normalised in the cache)
       int d = decoder.config().dim();
-      NDArray tau = inputs.create(times, new Shape(timeRows, t, d));
+      NDArray tau = ModelRuntime.owned(inputs, times, new Shape(timeRows, t, d));
       e = e.div(e.square().sum(new int[] {2}, true).add(NORM_EPS).sqrt()).add(tau.mul(scale));
     }
     // 3. The frozen decoder, causal over the tokens (and everything already in the state)

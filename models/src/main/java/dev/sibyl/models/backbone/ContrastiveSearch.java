@@ -3,6 +3,7 @@ package dev.sibyl.models.backbone;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.sibyl.models.runtime.ModelRuntime;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.function.IntConsumer;
@@ -87,7 +88,7 @@ public final class ContrastiveSearch {
         for (int r = 0; r < k; r++) {
           System.arraycopy(prompt, 0, ids, r * prompt.length, prompt.length);
         }
-        NDArray emb = decoder.tokenEmbeddings(step.create(ids, new Shape(k, prompt.length)));
+        NDArray emb = decoder.tokenEmbeddings(ModelRuntime.owned(step, ids, new Shape(k, prompt.length)));
         NDArray hidden = decoder.forward(emb, state).get("0"); // (P, dim)
         context = normalize(hidden);
         context.attach(manager);
@@ -100,7 +101,7 @@ public final class ContrastiveSearch {
           int[] top = topK(probs, k);
 
           // one batched step: row i feeds candidate i at position pos + 1
-          NDArray ids = step.create(top, new Shape(k, 1));
+          NDArray ids = ModelRuntime.owned(step, top, new Shape(k, 1));
           NDArray hidden = decoder.forward(decoder.tokenEmbeddings(ids), state); // (k, 1, dim)
           NDArray h = normalize(hidden.reshape(k, dim)); // (k, dim)
 

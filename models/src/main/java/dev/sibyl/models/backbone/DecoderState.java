@@ -5,6 +5,8 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import dev.sibyl.models.runtime.ModelRuntime;
 import java.util.List;
 
 /**
@@ -102,7 +104,7 @@ public final class DecoderState implements AutoCloseable {
       }
     }
     try (NDManager scope = manager.newSubManager()) {
-      NDArray index = scope.create(rows);
+      NDArray index = ModelRuntime.owned(scope, rows, new Shape(rows.length));
       for (int l = 0; l < layersCached; l++) {
         // gather along the batch axis: (batch, ...) -> (batch, ...)
         NDArray k = keys[l].get(manager, new NDIndex("{}", index));

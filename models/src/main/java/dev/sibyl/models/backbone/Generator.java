@@ -3,6 +3,7 @@ package dev.sibyl.models.backbone;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.sibyl.models.runtime.ModelRuntime;
 import dev.sibyl.models.tokenizer.Tokenizer;
 import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
@@ -134,7 +135,7 @@ public final class Generator {
       NDManager manager, DecoderState state, int[] sequence, int from, int to) {
     try (NDManager step = manager.newSubManager()) {
       int[] ids = Arrays.copyOfRange(sequence, from, to);
-      NDArray embeddings = decoder.tokenEmbeddings(step.create(ids, new Shape(1, ids.length)));
+      NDArray embeddings = decoder.tokenEmbeddings(ModelRuntime.owned(step, ids, new Shape(1, ids.length)));
       NDArray hidden = decoder.forward(embeddings, state); // (1, to - from, dim)
       NDArray last = hidden.get(":, -1:, :"); // (1, 1, dim)
       return decoder.logits(last).toFloatArray(); // (1, 1, vocab) flattened

@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.sibyl.models.runtime.ModelRuntime;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -59,11 +60,12 @@ public final class Gpt2Checkpoint {
       int dim = c.dim();
       int hidden = c.hiddenDim();
       NDArray wte =
-          manager.create(in.read(prefix + "wte.weight", c.vocabSize(), dim), new Shape(c.vocabSize(), dim));
+          ModelRuntime.owned(
+              manager, in.read(prefix + "wte.weight", c.vocabSize(), dim), new Shape(c.vocabSize(), dim));
       String wpeName = prefix + "wpe.weight";
       long positions = st.contains(wpeName) ? st.shape(wpeName)[0] : 0;
       NDArray wpe =
-          manager.create(in.read(wpeName, positions, dim), new Shape(positions, dim)); // (P, dim)
+          ModelRuntime.owned(manager, in.read(wpeName, positions, dim), new Shape(positions, dim)); // (P, dim)
       List<Gpt2LayerWeights> layers = new ArrayList<>(c.nLayers());
       for (int l = 0; l < c.nLayers(); l++) {
         String p = prefix + "h." + l + ".";
@@ -98,7 +100,7 @@ public final class Gpt2Checkpoint {
 
   private static NDArray vector(
       NDManager manager, HfLlamaCheckpoint.TensorSource in, String name, int n) throws IOException {
-    return manager.create(in.read(name, n), new Shape(n));
+    return ModelRuntime.owned(manager, in.read(name, n), new Shape(n));
   }
 
   /** Reads a Conv1D weight {@code (in, out)} and returns it transposed, {@code (out, in)}. */
@@ -112,6 +114,6 @@ public final class Gpt2Checkpoint {
         t[o * in + i] = w[i * out + o];
       }
     }
-    return manager.create(t, new Shape(out, in));
+    return ModelRuntime.owned(manager, t, new Shape(out, in));
   }
 }

@@ -12,6 +12,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import dev.sibyl.models.runtime.ModelRuntime;
 import java.util.Objects;
 
 /**
@@ -93,7 +94,8 @@ public final class Gpt2Decoder extends TransformerDecoder {
     x = x.add(weights.wpe().get(scope, new NDIndex("{}:{}", pos, pos + seq)));
     // causal mask (seq, pos + seq); a single new position sees every cached one
     NDArray mask = seq == 1 ? null : LlamaDecoder.causalMask(scope, 1, (int) seq, pos);
-    float scale = (float) Math.sqrt(hs);
+    // sqrt(head_size), an array rather than a number: autograd saves it (see ModelRuntime.scalar)
+    NDArray scale = ModelRuntime.scalar(scope, (float) Math.sqrt(hs));
 
     for (int l = 0; l < newKeys.length; l++) {
       Gpt2LayerWeights lw = weights.layers().get(l);
@@ -149,8 +151,12 @@ public final class Gpt2Decoder extends TransformerDecoder {
 
   /** GELU, tanh approximation: {@code 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))}. */
   static NDArray geluTanh(NDArray x) {
-    NDArray inner = x.add(x.pow(3).mul(0.044715f)).mul(SQRT_2_OVER_PI);
-    return x.mul(inner.tanh().add(1f)).mul(0.5f);
+    // the constants as arrays: autograd saves a factor, and DJL frees a Number's (see
+    // ModelRuntime.scalar)
+    NDManager m = x.getManager();
+    NDArray cube = x.mul(x).mul(x);
+    NDArray inner = x.add(cube.mul(ModelRuntime.scalar(m, 0.044715f))).mul(ModelRuntime.scalar(m, SQRT_2_OVER_PI));
+    return x.mul(inner.tanh().add(1f)).mul(ModelRuntime.scalar(m, 0.5f));
   }
 
 }

@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.sibyl.models.runtime.ModelRuntime;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -75,7 +76,7 @@ public final class HfLlamaCheckpoint {
     int hidden = c.hiddenDim();
     TensorSource in = new TensorSource(st, dir);
     NDArray table =
-        manager.create(
+        ModelRuntime.owned(manager, 
             in.read("model.embed_tokens.weight", c.vocabSize(), dim),
             new Shape(c.vocabSize(), dim)); // (V, dim)
     NDArray classifier;
@@ -83,7 +84,7 @@ public final class HfLlamaCheckpoint {
       classifier = table;
     } else {
       classifier =
-          manager.create(
+          ModelRuntime.owned(manager, 
               in.read("lm_head.weight", c.vocabSize(), dim), new Shape(c.vocabSize(), dim));
     }
     List<LayerWeights> layers = new ArrayList<>(c.nLayers());
@@ -100,7 +101,7 @@ public final class HfLlamaCheckpoint {
                 in.read(p + "self_attn.q_proj.bias", dim),
                 in.read(p + "self_attn.k_proj.bias", kv),
                 in.read(p + "self_attn.v_proj.bias", kv));
-        bqkv = manager.create(b, new Shape(dim + 2L * kv)); // (dim + 2 kvDim)
+        bqkv = ModelRuntime.owned(manager, b, new Shape(dim + 2L * kv)); // (dim + 2 kvDim)
       }
       if (st.contains(p + "self_attn.o_proj.bias") || st.contains(p + "mlp.down_proj.bias")) {
         throw new IOException(dir + ": layer " + l + " has o_proj or mlp biases: not supported");
@@ -109,16 +110,16 @@ public final class HfLlamaCheckpoint {
       float[] up = in.read(p + "mlp.up_proj.weight", hidden, dim); // (hidden, dim)
       layers.add(
           new LayerWeights(
-              manager.create(in.read(p + "input_layernorm.weight", dim), new Shape(dim)),
-              manager.create(concat(wq, wk, wv), new Shape(dim + 2L * kv, dim)),
+              ModelRuntime.owned(manager, in.read(p + "input_layernorm.weight", dim), new Shape(dim)),
+              ModelRuntime.owned(manager, concat(wq, wk, wv), new Shape(dim + 2L * kv, dim)),
               bqkv,
-              manager.create(in.read(p + "self_attn.o_proj.weight", dim, dim), new Shape(dim, dim)),
-              manager.create(in.read(p + "post_attention_layernorm.weight", dim), new Shape(dim)),
-              manager.create(concat(gate, up), new Shape(2L * hidden, dim)),
-              manager.create(
+              ModelRuntime.owned(manager, in.read(p + "self_attn.o_proj.weight", dim, dim), new Shape(dim, dim)),
+              ModelRuntime.owned(manager, in.read(p + "post_attention_layernorm.weight", dim), new Shape(dim)),
+              ModelRuntime.owned(manager, concat(gate, up), new Shape(2L * hidden, dim)),
+              ModelRuntime.owned(manager, 
                   in.read(p + "mlp.down_proj.weight", dim, hidden), new Shape(dim, hidden))));
     }
-    NDArray norm = manager.create(in.read("model.norm.weight", dim), new Shape(dim));
+    NDArray norm = ModelRuntime.owned(manager, in.read("model.norm.weight", dim), new Shape(dim));
     return new DecoderWeights(table, layers, norm, classifier);
   }
 

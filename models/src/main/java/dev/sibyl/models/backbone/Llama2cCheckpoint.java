@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.sibyl.models.runtime.ModelRuntime;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -168,24 +169,24 @@ public final class Llama2cCheckpoint {
     float[] finalNorm = take(in, dim); // (dim)
     in.position(in.position() + c.maxSeqLen() * c.headSize()); // skip freq_cis_real, freq_cis_imag
 
-    NDArray table = manager.create(embedding, new Shape(c.vocabSize(), dim));
+    NDArray table = ModelRuntime.owned(manager, embedding, new Shape(c.vocabSize(), dim));
     NDArray classifier =
         c.sharedClassifier()
             ? table
-            : manager.create(take(in, c.vocabSize() * dim), new Shape(c.vocabSize(), dim));
+            : ModelRuntime.owned(manager, take(in, c.vocabSize() * dim), new Shape(c.vocabSize(), dim));
     List<LayerWeights> layers = new ArrayList<>(nl);
     for (int l = 0; l < nl; l++) {
       layers.add(
           new LayerWeights(
-              manager.create(attnNorm[l], new Shape(dim)),
-              manager.create(concat(wq[l], wk[l], wv[l]), new Shape(dim + 2L * kv, dim)),
+              ModelRuntime.owned(manager, attnNorm[l], new Shape(dim)),
+              ModelRuntime.owned(manager, concat(wq[l], wk[l], wv[l]), new Shape(dim + 2L * kv, dim)),
               null,
-              manager.create(wo[l], new Shape(dim, dim)),
-              manager.create(ffnNorm[l], new Shape(dim)),
-              manager.create(concat(w1[l], w3[l]), new Shape(2L * hidden, dim)),
-              manager.create(w2[l], new Shape(dim, hidden))));
+              ModelRuntime.owned(manager, wo[l], new Shape(dim, dim)),
+              ModelRuntime.owned(manager, ffnNorm[l], new Shape(dim)),
+              ModelRuntime.owned(manager, concat(w1[l], w3[l]), new Shape(2L * hidden, dim)),
+              ModelRuntime.owned(manager, w2[l], new Shape(dim, hidden))));
     }
-    return new DecoderWeights(table, layers, manager.create(finalNorm, new Shape(dim)), classifier);
+    return new DecoderWeights(table, layers, ModelRuntime.owned(manager, finalNorm, new Shape(dim)), classifier);
   }
 
   private static float[] take(FloatBuffer in, int n) {

@@ -16,6 +16,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
+import dev.sibyl.models.runtime.ModelRuntime;
 import java.util.Objects;
 
 /**
@@ -45,10 +46,11 @@ public final class LlamaDecoder extends TransformerDecoder {
   private final NDArray ropeSin;
 
   /**
-   * The constants of the forward pass as 0-d arrays, {@code sqrt(headSize)} and the RMSNorm eps:
-   * an operation with a Java number makes DJL create, copy and free a scalar tensor each time
-   * (about 20-50 us on CPU, against 3 us for the operation itself), which at one token per
-   * decode was a third of a small batch's pass.
+   * The constants of the forward pass as 0-d arrays made once, {@code sqrt(headSize)} and the
+   * RMSNorm eps: an operation with a Java number makes DJL create a scalar tensor over a Java
+   * buffer and free it after the call, each time (20-50 us on CPU, against about 3 us for the
+   * operation), and autograd may keep that tensor for the backward pass after its buffer is freed
+   * (see {@link ModelRuntime#scalar}).
    */
   private final NDArray attentionScale;
 
@@ -85,10 +87,10 @@ public final class LlamaDecoder extends TransformerDecoder {
     }
     float[][] tables = ropeTables(config);
     Shape tableShape = new Shape(config.maxSeqLen(), 1, config.headSize());
-    ropeCos = manager.create(tables[0], tableShape);
-    ropeSin = manager.create(tables[1], tableShape);
-    attentionScale = manager.create((float) Math.sqrt(config.headSize()));
-    normEps = manager.create(config.normEps());
+    ropeCos = ModelRuntime.owned(manager, tables[0], tableShape);
+    ropeSin = ModelRuntime.owned(manager, tables[1], tableShape);
+    attentionScale = ModelRuntime.scalar(manager, (float) Math.sqrt(config.headSize()));
+    normEps = ModelRuntime.scalar(manager, config.normEps());
   }
 
 
@@ -167,8 +169,9 @@ public final class LlamaDecoder extends TransformerDecoder {
 
       // SwiGLU: self.w2(F.silu(self.w1(x)) * self.w3(x)), w1 and w3 in one product
       NDList gateUp = xb.matMul(w13T[l]).split(new long[] {config.hiddenDim()}, 2);
+      // (silu(g) = g * sigmoid(g), written out: DJL's swish multiplies by beta as a Number)
       NDArray gate = gateUp.get(0);
-      NDArray hb = Activation.sigmoid(gate).mul(gate).mul(gateUp.get(1)); // silu(x) = x sigmoid(x)
+      NDArray hb = gate.mul(Activation.sigmoid(gate)).mul(gateUp.get(1));
 
       // final matmul to get the output of the ffn, residual connection
       x = x.add(hb.matMul(w2T[l]));
@@ -219,7 +222,7 @@ public final class LlamaDecoder extends TransformerDecoder {
         }
       }
     }
-    return scope.create(mask, new Shape(group * seq, keys));
+    return ModelRuntime.owned(scope, mask, new Shape(group * seq, keys));
   }
 
   /**

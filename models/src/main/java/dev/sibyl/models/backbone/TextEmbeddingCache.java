@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.sibyl.models.runtime.ModelRuntime;
 import dev.sibyl.models.tokenizer.Tokenizer;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -142,7 +143,7 @@ public final class TextEmbeddingCache {
     float[][] out = new float[b][d];
     try (NDManager m = NDManager.newBaseManager(decoder.device());
         DecoderState state = decoder.newState(b)) {
-      NDArray idArray = m.create(flat, new Shape(b, longest)).toType(DataType.INT64, false);
+      NDArray idArray = ModelRuntime.owned(m, flat, new Shape(b, longest)).toType(DataType.INT64, false);
       float[] all = decoder.forward(decoder.tokenEmbeddings(idArray), state).toFloatArray(); // (b, T, D)
       for (int i = 0; i < b; i++) {
         int from = (i * longest + ids[i].length - 1) * d; // the text's own last token

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
+import dev.sibyl.models.runtime.ModelRuntime;
 
 /**
  * SMETimes' dynamic mixture of experts after the backbone (Fan et al., 2025): K linear experts
@@ -145,6 +146,6 @@ final class MixtureOfExperts {
       }
       f[best] += 1f / (n * t);
     }
-    return p.mul(p.getManager().create(f)).sum().mul(experts);
+    return p.mul(ModelRuntime.owned(p.getManager(), f, new Shape(experts))).sum().mul(ModelRuntime.scalar(p.getManager(), experts));
   }
 }

@@ -35,7 +35,8 @@ import java.util.Map;
  * here projects with an MLP; the base predictor's lookback is cut into the same segments as the
  * tokens, so one weight matrix serves every position and a streaming session needs only its cached
  * segments, and it starts as DLinear's linear layer does (the mean of its input); training can add a
- * two-step rollout loss ({@code rollout.weight}, off by default) to AutoTimes' next-segment loss,
+ * rollout loss over a chain of K predictions fed back ({@code rollout.weight}, off by default;
+ * {@code rollout.steps}) to AutoTimes' next-segment loss,
  * since the model is used by rolling its own predictions forward.
  *
  * <p>The model holds the loaded backbone and its parameters for its lifetime (a {@link

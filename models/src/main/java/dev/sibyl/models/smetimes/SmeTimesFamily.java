@@ -18,6 +18,7 @@ import dev.sibyl.models.autotimes.AutoTimesConfig;
 import dev.sibyl.models.autotimes.TimestampEmbeddings;
 import dev.sibyl.models.backbone.DecoderState;
 import dev.sibyl.models.backbone.PinnedBackbone;
+import dev.sibyl.models.runtime.ModelRuntime;
 import dev.sibyl.models.timellm.RevIn;
 import dev.sibyl.models.train.Adam;
 import dev.sibyl.models.train.Batches;
@@ -37,8 +38,9 @@ import java.util.Random;
  * <p>Training is AutoTimes' (same windows, strides, schedule and early stopping, so the two compare
  * in one harness): every position of a window of L + S points predicts the segment after it, the
  * loss is the MSE over all positions on the data's scale, plus {@code balance.weight} times the
- * mixture's load-balancing loss, plus {@code rollout.weight} times the two-step rollout loss (the
- * last token fed its predecessor's prediction instead of the true segment; off by default), this
+ * mixture's load-balancing loss, plus {@code rollout.weight} times the rollout loss (the last {@code
+ * rollout.steps} - 1 tokens fed the model's own chained predictions instead of the true segments;
+ * off by default), this
  * family's departure from AutoTimes' objective. A batch whose loss or gradients are not finite is
  * skipped (its gradients are dropped, Adam's moments kept), so that one bad batch cannot poison
  * every parameter.
@@ -175,6 +177,7 @@ public final class SmeTimesFamily implements ModelFamily {
     float balanceWeight = (float) config.balanceWeight();
     float rolloutWeight = (float) config.rolloutWeight();
     boolean rollout = rolloutWeight > 0 && t > 1;
+    int rolloutSteps = Math.min(config.rolloutSteps(), t);
     for (int epoch = 1; epoch <= options.epochs(); epoch++) {
       epochsRun = epoch;
       double lr = EarlyStopping.type1(options.learningRate(), epoch);
@@ -213,26 +216,34 @@ public final class SmeTimesFamily implements ModelFamily {
           }
         }
         float[] rolledPrompts =
-            rollout && prompts != null ? rolledPrompts(network, tokens, prompts, n, t, mean, std) : null;
+            rollout && prompts != null
+                ? rolledPrompts(network, tokens, prompts, n, t, rolloutSteps, mean, std)
+                : null;
         double loss;
+        List<DecoderState> rolled = new ArrayList<>();
         try (NDScope scope = new NDScope();
-            DecoderState state = network.newState(n);
-            DecoderState rolled = rollout ? network.newState(n) : null) {
+            DecoderState state = network.newState(n)) {
           var m = network.manager();
-          NDArray target = m.create(y, new Shape(n, t, s));
-          NDArray mu = m.create(mean, new Shape(n, 1, 1));
-          NDArray sigma = m.create(std, new Shape(n, 1, 1));
+          NDArray target = ModelRuntime.owned(m, y, new Shape(n, t, s));
+          NDArray mu = ModelRuntime.owned(m, mean, new Shape(n, 1, 1));
+          NDArray sigma = ModelRuntime.owned(m, std, new Shape(n, 1, 1));
           try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
             SmeTimesNetwork.Output out = network.forward(m, tokens, prompts, n, 0, null, state);
             NDArray mse = out.prediction().mul(sigma).add(mu).sub(target).square().mean();
-            NDArray total = balanceWeight > 0 ? mse.add(out.balance().mul(balanceWeight)) : mse;
+            NDArray total = balanceWeight > 0 ? mse.add(out.balance().mul(ModelRuntime.scalar(m, balanceWeight))) : mse;
             if (rollout) {
-              total = total.add(
-                  rolloutLoss(network, m, tokens, rolledPrompts, out.prediction(), mu, sigma, target, rolled)
-                      .mul(rolloutWeight));
+              NDArray chain = rolloutLoss(
+                  network, m, tokens, rolledPrompts, out.prediction(), mu, sigma, target, rolloutSteps, rolled);
+              total = total.add(chain.mul(ModelRuntime.scalar(m, rolloutWeight)));
             }
             collector.backward(total);
             loss = mse.getFloat();
+          }
+        } finally {
+          for (DecoderState r : rolled) {
+            if (r != null) {
+              r.close();
+            }
           }
         }
         if (!adam.stepIfFinite(lr, loss)) {
@@ -265,79 +276,115 @@ public final class SmeTimesFamily implements ModelFamily {
   }
 
   /**
-   * The two-step rollout loss: the last segment of every window is replaced by the prediction of
-   * it (token T - 2's output, the gradient flowing through it), as the rollout feeds a prediction
-   * back, and the last token's forecast of the segment after the window is scored, MSE on the
-   * data's scale. Why: trained on true segments only, the model's error at the second rolled
-   * segment grew faster than AutoTimes' (0.456 against 0.434 on ETTh1's test split, first segment
-   * 0.381 against 0.382), with its largest part on the channels with the strongest daily cycle. The
-   * standardisation stays the window's own.
+   * The rollout loss over a chain of K steps: the last K - 1 segments of every window are replaced,
+   * one pass after another, by the model's own predictions of them (the gradient flowing through
+   * each), as the rollout feeds its predictions back, and each pass's forecast of the segment after
+   * its last token is scored: pass m (m = 2..K) forecasts m segments ahead of the last true one.
+   * MSE on the data's scale, averaged over the K - 1 passes. Why: trained on true segments only,
+   * the model's error at the second rolled segment grew faster than AutoTimes' (0.456 against 0.434
+   * on ETTh1's test split, first segment 0.381 against 0.382), with its largest part on the channels
+   * with the strongest daily cycle; a horizon of 720 rolls 8 segments. The chain's passes are causal
+   * and end at the replaced token, so pass m runs over T - K + m tokens. The standardisation stays
+   * the window's own.
    *
-   * @param rolledPrompts the prompt embeddings with the last segment's replaced by its prediction's
-   *     (see {@link #rolledPrompts}), (N, T, D); null without prompts
+   * @param rolledPrompts the prompt embeddings with the last K - 1 segments' replaced by their
+   *     predictions' (see {@link #rolledPrompts}), (N, T, D); null without prompts
    * @param prediction pass one's output, standardised; shape (N, T, S)
    * @param mu each row's mean; shape (N, 1, 1)
    * @param sigma each row's standard deviation; shape (N, 1, 1)
    * @param target the segment after every position, data's scale; shape (N, T, S)
-   * @param state a fresh decoder state for the second pass, null without the LLM
+   * @param steps K, in [2, T]
+   * @param states receives the chain's decoder states (null entries without the LLM), closed by the
+   *     caller after the backward pass
    * @return the scalar loss
    */
   private static NDArray rolloutLoss(
       SmeTimesNetwork network, NDManager m, float[] tokens, float[] rolledPrompts, NDArray prediction,
-      NDArray mu, NDArray sigma, NDArray target, DecoderState state) {
+      NDArray mu, NDArray sigma, NDArray target, int steps, List<DecoderState> states) {
     long n = prediction.getShape().get(0);
     int t = (int) prediction.getShape().get(1);
     int s = (int) prediction.getShape().get(2);
-    // 1. The tokens with the last segment replaced by its prediction: (N, T, S)
-    NDArray guess = prediction.get(":, " + (t - 2) + ":" + (t - 1) + ", :");
-    NDArray x = m.create(tokens, new Shape(n, t, s)).get(":, :" + (t - 1) + ", :").concat(guess, 1);
-    // 2. The last token's forecast from it, scored against the segment after the window
-    NDArray out = network.forward(m, x, rolledPrompts, 0, null, state).prediction()
-        .get(":, " + (t - 1) + ":" + t + ", :");
-    NDArray truth = target.get(":, " + (t - 1) + ":" + t + ", :");
-    return out.mul(sigma).add(mu).sub(truth).square().mean();
+    int keep = t - steps + 1; // the true tokens at the chain's head
+    // 1. The chain's head (N, keep, S), then the first prediction fed back: token keep - 1's
+    NDArray x = ModelRuntime.owned(m, tokens, new Shape(n, t, s)).get(":, :" + keep + ", :");
+    NDArray guess = prediction.get(":, " + (keep - 1) + ":" + keep + ", :");
+    NDArray sum = null;
+    for (int pass = 2; pass <= steps; pass++) {
+      // 2. One more token, the last prediction; its forecast of the segment after it is scored
+      x = x.concat(guess, 1);
+      int last = keep + pass - 2;
+      float[] p = rolledPrompts == null ? null : headOf(rolledPrompts, (int) n, t, last + 1);
+      DecoderState state = network.newState((int) n);
+      states.add(state);
+      NDArray out = network.forward(m, x, p, 0, null, state).prediction()
+          .get(":, " + last + ":" + (last + 1) + ", :");
+      NDArray truth = target.get(":, " + last + ":" + (last + 1) + ", :");
+      NDArray mse = out.mul(sigma).add(mu).sub(truth).square().mean();
+      sum = sum == null ? mse : sum.add(mse);
+      guess = out;
+    }
+    return sum.div(ModelRuntime.scalar(m, steps - 1));
+  }
+
+  /** The first {@code tokens} of every row of a row-major (N, T, D) array. */
+  private static float[] headOf(float[] rows, int n, int t, int tokens) {
+    if (tokens == t) {
+      return rows;
+    }
+    int d = rows.length / (n * t);
+    float[] head = new float[n * tokens * d];
+    for (int r = 0; r < n; r++) {
+      System.arraycopy(rows, r * t * d, head, r * tokens * d, tokens * d);
+    }
+    return head;
   }
 
   /**
-   * The prompts of the rollout pass: the last segment's replaced by the text of its prediction on
-   * the data's scale. The prediction comes from a pass without gradients over the first T - 1
-   * tokens (causal, so token T - 2's output is the one the loss pass computes), run before the
-   * loss pass because the prompt's LLM pass must not run inside the loss pass's scope.
+   * The prompts of the rollout chain: the last K - 1 segments' replaced by the texts of their
+   * predictions on the data's scale. The predictions come from the same chain run without
+   * gradients (the same weights and inputs, so the same values as the loss pass's), one pass per
+   * step, before the loss pass because the prompt's LLM pass must not run inside the loss pass's
+   * scope.
    *
    * @param tokens standardised, row-major (N, T, S)
    * @param prompts row-major (N, T, D)
    * @param t T, the tokens per row
+   * @param steps K, in [2, T]
    * @param mean each row's mean; (N)
    * @param std each row's standard deviation; (N)
    * @return row-major (N, T, D)
    */
   private static float[] rolledPrompts(
-      SmeTimesNetwork network, float[] tokens, float[] prompts, int n, int t, float[] mean, float[] std) {
+      SmeTimesNetwork network, float[] tokens, float[] prompts, int n, int t, int steps, float[] mean,
+      float[] std) {
     int s = tokens.length / (n * t);
     int d = prompts.length / (n * t);
-    float[] head = new float[n * (t - 1) * s];
-    float[] headPrompts = new float[n * (t - 1) * d];
-    for (int r = 0; r < n; r++) {
-      System.arraycopy(tokens, r * t * s, head, r * (t - 1) * s, (t - 1) * s);
-      System.arraycopy(prompts, r * t * d, headPrompts, r * (t - 1) * d, (t - 1) * d);
-    }
-    float[] predicted;
-    try (NDManager sub = network.manager().newSubManager();
-        DecoderState state = network.newState(n)) {
-      predicted = network.forward(sub, head, headPrompts, n, 0, null, state).prediction().toFloatArray();
-    }
-    List<double[]> segments = new ArrayList<>(n);
-    for (int r = 0; r < n; r++) {
-      double[] seg = new double[s];
-      for (int k = 0; k < s; k++) {
-        seg[k] = predicted[(r * (t - 1) + t - 2) * s + k] * std[r] + mean[r];
-      }
-      segments.add(seg);
-    }
-    float[] last = network.prompts().embeddings(segments);
+    int keep = t - steps + 1;
+    float[] chain = tokens.clone();
     float[] out = prompts.clone();
-    for (int r = 0; r < n; r++) {
-      System.arraycopy(last, r * d, out, (r * t + t - 1) * d, d);
+    for (int last = keep - 1; last < t - 1; last++) {
+      // the prediction of token last + 1 from the chain so far (tokens 0..last)
+      float[] predicted;
+      try (NDManager sub = network.manager().newSubManager();
+          DecoderState state = network.newState(n)) {
+        float[] head = headOf(chain, n, t, last + 1);
+        float[] headPrompts = headOf(out, n, t, last + 1);
+        predicted = network.forward(sub, head, headPrompts, n, 0, null, state).prediction().toFloatArray();
+      }
+      List<double[]> segments = new ArrayList<>(n);
+      for (int r = 0; r < n; r++) {
+        double[] seg = new double[s];
+        for (int k = 0; k < s; k++) {
+          float v = predicted[(r * (last + 1) + last) * s + k];
+          chain[(r * t + last + 1) * s + k] = v;
+          seg[k] = v * std[r] + mean[r];
+        }
+        segments.add(seg);
+      }
+      float[] embedded = network.prompts().embeddings(segments);
+      for (int r = 0; r < n; r++) {
+        System.arraycopy(embedded, r * d, out, (r * t + last + 1) * d, d);
+      }
     }
     return out;
   }

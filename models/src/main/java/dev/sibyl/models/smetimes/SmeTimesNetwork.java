@@ -9,6 +9,7 @@ import dev.sibyl.models.autotimes.SegmentMlp;
 import dev.sibyl.models.autotimes.TimestampEmbeddings;
 import dev.sibyl.models.backbone.Decoder;
 import dev.sibyl.models.backbone.DecoderState;
+import dev.sibyl.models.runtime.ModelRuntime;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -59,7 +60,7 @@ final class SmeTimesNetwork implements AutoCloseable {
     Map<String, NDArray> p = new LinkedHashMap<>();
     for (String name : names) {
       Weights.Tensor t = weights.get(name);
-      NDArray a = manager.create(t.data(), new Shape(t.shape()));
+      NDArray a = ModelRuntime.owned(manager, t.data(), new Shape(t.shape()));
       parameters.add(a);
       p.put(name, a);
     }
@@ -215,8 +216,8 @@ final class SmeTimesNetwork implements AutoCloseable {
       NDManager inputs, float[] segments, float[] promptEmbeddings, int n, int first, float[] past,
       DecoderState state) {
     int s = config.segmentLength();
-    return forward(inputs, inputs.create(segments, new Shape(n, segments.length / (n * s), s)), promptEmbeddings,
-        first, past, state);
+    NDArray x = ModelRuntime.owned(inputs, segments, new Shape(n, segments.length / (n * s), s));
+    return forward(inputs, x, promptEmbeddings, first, past, state);
   }
 
   /**
@@ -237,9 +238,9 @@ final class SmeTimesNetwork implements AutoCloseable {
     e = e.div(e.square().sum(new int[] {2}, true).add(NORM_EPS).sqrt());
     if (config.prompt()) {
       // 2. Adaptive fusion: alpha * segment + (1 - alpha) * prompt, alpha = sigmoid(g)
-      NDArray p = inputs.create(promptEmbeddings, new Shape(n, t, d));
+      NDArray p = ModelRuntime.owned(inputs, promptEmbeddings, new Shape(n, t, d));
       if (fusion == null) {
-        e = e.add(p).mul(0.5f);
+        e = e.add(p).mul(ModelRuntime.scalar(inputs, 0.5f));
       } else {
         NDArray alpha = Activation.sigmoid(fusion);
         e = e.mul(alpha).add(p.mul(alpha.neg().add(1f)));
@@ -247,14 +248,16 @@ final class SmeTimesNetwork implements AutoCloseable {
     }
     if (config.base().useTimestamps()) {
       // 3. The time range: AutoTimes' timestamp text, scaled
-      NDArray times = inputs.create(timestamps.embeddings(first, t), new Shape(1, t, d));
+      NDArray times = ModelRuntime.owned(inputs, timestamps.embeddings(first, t), new Shape(1, t, d));
       e = e.add(times.mul(scale));
     }
     // 4. The frozen decoder, causal over the tokens (and everything already in the state)
     NDArray hidden = config.base().llm() ? decoder.forward(e, state, useLayers) : e;
     // 5. The experts and the base predictor, mixed per token
     NDArray before =
-        past == null || past.length == 0 ? null : inputs.create(past, new Shape(n, past.length / (n * s), s));
+        past == null || past.length == 0
+            ? null
+            : ModelRuntime.owned(inputs, past, new Shape(n, past.length / (n * s), s));
     MixtureOfExperts.Output out = moe.forward(hidden, x, before);
     return new Output(out.prediction(), out.gate(), out.balance());
   }

@@ -11,7 +11,8 @@
  *
  * <p>Hyperparameters: every AutoTimes key, plus {@code prompt} (true / false), {@code fusion}
  * (learned / fixed), {@code experts} (K, 4), {@code balance.weight} (0.01), {@code rollout.weight}
- * (0; 1 adds the two-step rollout loss in training), {@code base.segments} (B, the lookback
+ * (0; 1 adds the rollout loss in training), {@code rollout.steps} (K, 2: the rollout loss's chain of
+ * predictions fed back), {@code base.segments} (B, the lookback
  * segments the base predictor reads; 0, the default, for the whole context) and {@code
  * prompt.cache} (131072 embeddings). The ablations are {@code prompt=false}, {@code fusion=fixed}
  * and {@code experts=1}. The artifact pins its backbone exactly as AutoTimes' and Time-LLM's do.

@@ -1,6 +1,7 @@
 package dev.sibyl.models.timellm;
 
 import ai.djl.ndarray.NDArray;
+import dev.sibyl.models.runtime.ModelRuntime;
 
 /**
  * The text prototypes and the reprogramming layer of Time-LLM (Jin et al., ICLR 2024; reference
@@ -79,7 +80,8 @@ public final class ReprogrammingLayer {
     // 1. Projections, heads first so that every head is one batched product: (heads, rows, dKeys);
     // the 1/sqrt(dKeys) scale goes on the queries, N*P*dKeys values, rather than on the scores,
     // N*P*S values per head, each pass over which costs (forward and backward) at S = 1000
-    NDArray q = patches.matMul(queryWeight).add(queryBias).mul(1 / Math.sqrt(dKeys)) // (N, P, heads * dKeys)
+    NDArray q = patches.matMul(queryWeight).add(queryBias) // (N, P, heads * dKeys)
+        .mul(ModelRuntime.scalar(patches.getManager(), (float) (1 / Math.sqrt(dKeys)))) // an array: autograd saves it
         .reshape(n * p, heads, dKeys).transpose(1, 0, 2); // (heads, N*P, dKeys)
     NDArray k = prototypes.matMul(keyWeight).add(keyBias) // (S, heads * dKeys)
         .reshape(s, heads, dKeys).transpose(1, 2, 0); // (heads, dKeys, S)

@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import dev.sibyl.models.artifact.Weights;
 import dev.sibyl.models.backbone.Decoder;
 import dev.sibyl.models.backbone.DecoderState;
+import dev.sibyl.models.runtime.ModelRuntime;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -62,7 +63,7 @@ final class TimeLlmNetwork implements AutoCloseable {
     this.manager = NDManager.newBaseManager(decoder.device());
     for (String name : NAMES) {
       Weights.Tensor t = weights.get(name);
-      parameters.add(manager.create(t.data(), new Shape(t.shape())));
+      parameters.add(ModelRuntime.owned(manager, t.data(), new Shape(t.shape())));
     }
     patchEmbedding = new PatchEmbedding(parameters.get(0), parameters.get(1));
     reprogramming =
@@ -219,7 +220,7 @@ final class TimeLlmNetwork implements AutoCloseable {
     int patches = config.patches();
     // 1. Patches -> embeddings -> reprogrammed into the LLM's space: (N, P, D)
     NDArray x =
-        manager.create(
+        ModelRuntime.owned(manager, 
             PatchEmbedding.patches(rows, config.patchLength(), config.patchStride()),
             new Shape(n, patches, config.patchLength()));
     NDArray prototypes = reprogramming.prototypes(decoder.embeddingTable());
@@ -233,7 +234,7 @@ final class TimeLlmNetwork implements AutoCloseable {
       for (int r = 0; r < n; r++) {
         System.arraycopy(prompts[r], 0, flat, r * length, length);
       }
-      NDArray ids = manager.create(flat, new Shape(n, length)).toType(DataType.INT64, false);
+      NDArray ids = ModelRuntime.owned(manager, flat, new Shape(n, length)).toType(DataType.INT64, false);
       NDArray prompt = decoder.tokenEmbeddings(ids); // (N, T, D)
       // Passes over the prompt and then the patches, the same causal computation as one: the
       // prompt's pass involves no trainable parameter, so autograd records nothing for it and

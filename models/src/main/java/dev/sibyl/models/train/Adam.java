@@ -3,6 +3,7 @@ package dev.sibyl.models.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -58,9 +59,11 @@ public final class Adam {
       }
       if (!finite) {
         for (NDArray p : parameters) {
-          // g - g and 0 * g keep a NaN: overwrite
+          // g - g and 0 * g keep a NaN: overwrite, in the gradient's own memory (set(float[])
+          // would point the gradient at a Java buffer freed once g is closed, and the next
+          // backward pass would accumulate into freed memory)
           NDArray g = p.getGradient();
-          g.set(new float[(int) g.size()]);
+          g.set(new NDIndex(":"), 0f);
         }
         return false;
       }

@@ -5,6 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.sibyl.models.testing.FreedBuffers;
+import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -60,5 +66,42 @@ class ModelRuntimeTest {
   void seedsTheEngine() {
     ModelRuntime.setSeed(1234);
     assertThat(Engine.getInstance().getSeed()).isEqualTo(1234);
+  }
+
+  /**
+   * A view that outlives the array it was taken from (a reshape, a slice, or a tensor autograd
+   * saved) keeps reading the array's values after the array is closed and the JVM has freed and
+   * reused every buffer it could.
+   */
+  @Test
+  void ownedArraysOutliveTheirNdArrayInViews() throws InterruptedException {
+    int n = 4096;
+    float[] data = new float[n];
+    for (int i = 0; i < n; i++) {
+      data[i] = i;
+    }
+    try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
+      long before = FreedBuffers.directMemoryUsed();
+      NDArray array = ModelRuntime.owned(manager, data, new Shape(n));
+      NDArray view = array.reshape(n / 4, 4);
+      NDArray slice = array.get("10:20");
+      array.close();
+      List<ByteBuffer> reused = FreedBuffers.reclaimAndReuse(before + n * Float.BYTES, n * Float.BYTES);
+
+      assertThat(view.toFloatArray()).containsExactly(data);
+      assertThat(slice.toFloatArray()).containsExactly(10, 11, 12, 13, 14, 15, 16, 17, 18, 19);
+      assertThat(reused).isNotEmpty();
+    }
+  }
+
+  @Test
+  void ownedRejectsAShapeOfAnotherSize() {
+    try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
+      assertThatThrownBy(() -> ModelRuntime.owned(manager, new float[6], new Shape(2, 4)))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("shape (2, 4) holds 8 values, got 6");
+      assertThat(ModelRuntime.owned(manager, new int[] {3, 4}, new Shape(2)).toIntArray())
+          .containsExactly(3, 4);
+    }
   }
 }

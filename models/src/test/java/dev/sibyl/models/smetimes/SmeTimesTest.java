@@ -331,6 +331,43 @@ class SmeTimesTest {
   }
 
   @Test
+  void longerRolloutChainsFeedBackMorePredictionsAndAreBounded() throws Exception {
+    Path checkpoint = TinyLm.file(TinyLm.CHECKPOINT);
+    double[] s = series(60, 0); // 21 windows: two batches of 8 per run
+    double[][] rows = new double[s.length][];
+    for (int t = 0; t < s.length; t++) {
+      rows[t] = new double[] {s[t]};
+    }
+    TrainingData data = new TrainingData("sine", rows, rows, L, S);
+    Map<Integer, float[]> gate = new HashMap<>();
+    Map<Integer, Long> computed = new HashMap<>();
+    for (int steps : new int[] {2, L / S}) {
+      Map<String, String> hp = small(checkpoint);
+      hp.remove(AutoTimesConfig.BACKBONE);
+      hp.put(SmeTimesConfig.ROLLOUT_WEIGHT, "1");
+      hp.put(SmeTimesConfig.ROLLOUT_STEPS, "" + steps);
+      TrainingResult result =
+          new SmeTimesFamily().train(data, new TrainingOptions(1, 8, 0.01, 1, 7, checkpoint, hp), TrainingListener.NONE);
+      SmeTimes model = (SmeTimes) result.model();
+      assertEquals("" + steps, model.hyperparameters().get(SmeTimesConfig.ROLLOUT_STEPS));
+      assertTrue(Double.isFinite(result.validationMetrics().get("mse")), "steps " + steps);
+      gate.put(steps, model.weights().get("moe.gate.w").data());
+      computed.put(steps, model.promptsComputed());
+    }
+    // the chain of T = 4 feeds three predictions back per window (one at K = 2): other gradients,
+    // and the texts of the extra predicted segments embedded on top
+    assertFalse(Arrays.equals(gate.get(2), gate.get(L / S)));
+    assertTrue(computed.get(L / S) > computed.get(2), "prompts " + computed);
+    var tooLong = assertThrows(IllegalArgumentException.class,
+        () -> SmeTimesConfig.parse(Map.of(AutoTimesConfig.SEGMENT_LENGTH, "" + S, SmeTimesConfig.ROLLOUT_STEPS, "5"), L, S));
+    assertTrue(tooLong.getMessage().contains("'rollout.steps' must be at most the context's 4 segments, got '5'"),
+        tooLong.getMessage());
+    var tooShort = assertThrows(IllegalArgumentException.class,
+        () -> SmeTimesConfig.parse(Map.of(AutoTimesConfig.SEGMENT_LENGTH, "" + S, SmeTimesConfig.ROLLOUT_STEPS, "1"), L, S));
+    assertTrue(tooShort.getMessage().contains("'rollout.steps' must be an integer >= 2, got '1'"), tooShort.getMessage());
+  }
+
+  @Test
   void saveAndLoadGiveIdenticalPredictions() throws Exception {
     Path checkpoint = TinyLm.file(TinyLm.CHECKPOINT);
     Map<String, String> hp = small(checkpoint);

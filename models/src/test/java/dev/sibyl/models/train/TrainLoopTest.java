@@ -7,7 +7,11 @@ import static org.assertj.core.api.Assertions.offset;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import dev.sibyl.models.runtime.ModelRuntime;
+import dev.sibyl.models.testing.FreedBuffers;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
@@ -69,6 +73,33 @@ class TrainLoopTest {
       assertThat(p.toFloatArray()[0]).isCloseTo(0.9f, offset(1e-5f));
       assertThat(p.toFloatArray()[1]).isCloseTo(1.9f, offset(1e-5f));
       assertThat(adam.stepIfFinite(0.1, Double.NaN)).isFalse();
+    }
+  }
+
+  /**
+   * The dropped step's zeroing must write into the gradient's own memory: replacing its storage
+   * with a Java buffer (as {@code NDArray.set(float[])} does on the CPU) leaves the parameter's
+   * gradient pointing into that buffer once the temporary NDArray is closed and the buffer freed,
+   * and the next backward pass then accumulates into freed memory (the native heap corruption of
+   * the SMETimes trainings).
+   */
+  @Test
+  void aDroppedStepZeroesTheGradientInItsOwnMemory() throws InterruptedException {
+    int n = 4096;
+    try (NDManager manager = NDManager.newBaseManager()) {
+      NDArray p = ModelRuntime.owned(manager, new float[n], new Shape(n));
+      p.setRequiresGradient(true);
+      Adam adam = new Adam(manager, List.of(p));
+      long before = FreedBuffers.directMemoryUsed();
+      double loss = backward(p, x -> x.sqrt().sum()); // d sqrt(x) / dx at 0: infinite
+      assertThat(adam.stepIfFinite(0.1, loss)).isFalse();
+      long during = FreedBuffers.directMemoryUsed();
+      List<ByteBuffer> reused = FreedBuffers.reclaimAndReuse(Math.max(before, during), n * Float.BYTES);
+
+      assertThat(p.getGradient().toFloatArray()).containsOnly(0f);
+      backward(p, x -> x.mul(2f).sum());
+      assertThat(p.getGradient().toFloatArray()).containsOnly(2f);
+      assertThat(reused).hasSize(16);
     }
   }
 
