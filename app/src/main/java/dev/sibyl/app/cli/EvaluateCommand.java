@@ -154,12 +154,7 @@ public final class EvaluateCommand implements Callable<Integer> {
 
     // 2. Data under the protocol, then every horizon
     Table table = Table.read(data);
-    Protocol p;
-    try {
-      p = Protocol.of(protocol, table, l);
-    } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), e.getMessage());
-    }
+    Protocol p = ProtocolOption.resolve(spec.commandLine(), protocol, table, l);
     Harness.Prepared prepared = Harness.prepare(table, p);
     inContext.check(spec.commandLine(), models, table, p, horizons);
     ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);

@@ -95,12 +95,7 @@ public final class EvaluateIntervalsCommand implements Callable<Integer> {
           spec.commandLine(), "--window " + window + " is shorter than " + family + "'s minimum history " + forecaster.minHistory());
     }
     Table table = Table.read(data);
-    Protocol p;
-    try {
-      p = Protocol.of(protocol, table, window);
-    } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), e.getMessage());
-    }
+    Protocol p = ProtocolOption.resolve(spec.commandLine(), protocol, table, window);
     PrintWriter err = spec.commandLine().getErr();
 
     // 2. Every origin of the test split, with a progress line

@@ -76,12 +76,7 @@ public final class PredictBenchCommand implements Callable<Integer> {
     int l = model.lookback();
     int h = model.horizon();
     Table table = Table.read(data);
-    Protocol p;
-    try {
-      p = Protocol.of(protocol, table, l);
-    } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), e.getMessage());
-    }
+    Protocol p = ProtocolOption.resolve(spec.commandLine(), protocol, table, l);
     Harness.Prepared prepared = Harness.prepare(table, p);
     PrintWriter err = spec.commandLine().getErr();
     Map<String, Double> ms = new LinkedHashMap<>();

@@ -136,12 +136,7 @@ public final class TrainCommand implements Callable<Integer> {
     if (family.defaultHyperparameters().containsKey(WindowModel.CHANNEL_NAMES)) {
       hyperparameters.putIfAbsent(WindowModel.CHANNEL_NAMES, String.join(",", table.columns()));
     }
-    Protocol p;
-    try {
-      p = Protocol.of(protocol, table, lookback);
-    } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), e.getMessage());
-    }
+    Protocol p = ProtocolOption.resolve(spec.commandLine(), protocol, table, lookback);
     Harness.Prepared prepared = Harness.prepare(table, p);
     TrainingData training =
         new TrainingData(
