@@ -254,25 +254,17 @@ public final class DynamicBatcher implements AutoCloseable {
    */
   public CompletableFuture<double[][][]> submit(double[][][] windows, int horizon) {
     Objects.requireNonNull(windows, "windows");
-    CompletableFuture<double[][][]> result = new CompletableFuture<>();
     // Checked here, not in the batch, so that one bad request fails alone.
     try {
       WindowModel.checkRequest(model, windows, horizon);
       checkRectangular(windows);
     } catch (IllegalArgumentException e) {
-      invalid.increment();
-      result.completeExceptionally(e);
-      return result;
+      return invalid(e);
     }
-    if (closed) {
-      result.completeExceptionally(new WorkerClosedException("model '" + name + "' is closed"));
-      return result;
+    if (windows.length == 0 && !closed) {
+      return CompletableFuture.completedFuture(new double[0][][]);
     }
-    if (windows.length == 0) {
-      result.complete(new double[0][][]);
-      return result;
-    }
-    return enqueue(new Pending(windows, horizon, System.nanoTime(), result, null));
+    return enqueue(new Pending(windows, horizon, System.nanoTime(), new CompletableFuture<>(), null));
   }
 
   /**
@@ -285,7 +277,6 @@ public final class DynamicBatcher implements AutoCloseable {
    */
   public CompletableFuture<double[][][]> submitKeyed(KeyedRequest request, int horizon) {
     Objects.requireNonNull(request, "request");
-    CompletableFuture<double[][][]> result = new CompletableFuture<>();
     double[][][] windows = {request.channels()};
     try {
       WindowModel m = model;
@@ -302,15 +293,9 @@ public final class DynamicBatcher implements AutoCloseable {
         WindowModel.checkRequest(m, windows, horizon);
       }
     } catch (IllegalArgumentException e) {
-      invalid.increment();
-      result.completeExceptionally(e);
-      return result;
+      return invalid(e);
     }
-    if (closed) {
-      result.completeExceptionally(new WorkerClosedException("model '" + name + "' is closed"));
-      return result;
-    }
-    return enqueue(new Pending(windows, horizon, System.nanoTime(), result, request));
+    return enqueue(new Pending(windows, horizon, System.nanoTime(), new CompletableFuture<>(), request));
   }
 
   /** Whether keyed requests to {@code m} use per-series sessions. */
@@ -328,9 +313,19 @@ public final class DynamicBatcher implements AutoCloseable {
     return null;
   }
 
+  /** A request refused before queueing: counted, and failed with its reason. */
+  private CompletableFuture<double[][][]> invalid(IllegalArgumentException e) {
+    invalid.increment();
+    return CompletableFuture.failedFuture(e);
+  }
+
   private CompletableFuture<double[][][]> enqueue(Pending pending) {
     CompletableFuture<double[][][]> result = pending.result;
     double[][][] windows = pending.windows;
+    if (closed) {
+      result.completeExceptionally(new WorkerClosedException("model '" + name + "' is closed"));
+      return result;
+    }
     if (!queue.offer(pending)) {
       rejected.incrementAndGet();
       rejectedCount.increment();
