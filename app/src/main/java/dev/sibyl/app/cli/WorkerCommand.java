@@ -1,5 +1,6 @@
 package dev.sibyl.app.cli;
 
+import ai.djl.Device;
 import ai.djl.engine.Engine;
 import dev.sibyl.app.SibylMain;
 import dev.sibyl.models.runtime.DeviceConfig;
@@ -113,14 +114,12 @@ public final class WorkerCommand implements Callable<Integer> {
     if (tlsClientCa != null && tlsCert == null) {
       throw new ParameterException(spec.commandLine(), "--tls-client-ca needs --tls-cert and --tls-key");
     }
-    // threads before the engine starts (the GPU count or the first artifact starts it)
-    ModelRuntime.start(new DeviceConfig(DeviceConfig.DEVICE_DEFAULT, threads, 0));
-    if (workerDevice.isGpu()) {
-      int gpus = Engine.getInstance().getGpuCount();
-      if (workerDevice.gpu() >= gpus) {
-        throw new ParameterException(
-            spec.commandLine(), "--device " + workerDevice + ": the engine sees " + gpus + " GPU(s)");
-      }
+    // threads before the engine starts (resolving the device starts it); the models load onto the
+    // device resolved here
+    Device resolved = ModelRuntime.start(new DeviceConfig(workerDevice.toString(), threads, 0));
+    if (workerDevice.isGpu() && !resolved.isGpu()) {
+      throw new ParameterException(
+          spec.commandLine(), "--device " + workerDevice + ": the engine sees " + Engine.getInstance().getGpuCount() + " GPU(s)");
     }
     ServerTls tls = tlsCert == null ? null : new ServerTls(tlsCert, tlsKey, tlsClientCa);
 

@@ -1,11 +1,14 @@
 package dev.sibyl.app.cli;
 
+import ai.djl.Device;
+import ai.djl.engine.Engine;
 import dev.sibyl.models.api.WindowModel;
 import dev.sibyl.models.artifact.Artifacts;
 import dev.sibyl.models.runtime.DeviceConfig;
 import dev.sibyl.models.runtime.ModelRuntime;
 import dev.sibyl.workers.BatchingConfig;
 import dev.sibyl.workers.WorkerBench;
+import dev.sibyl.workers.WorkerDevice;
 import java.io.BufferedReader;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -77,6 +80,9 @@ public final class WorkersBenchCommand implements Callable<Integer> {
   @Option(names = "--advance", paramLabel = "N", defaultValue = "0", description = "Keyed mode: points each request adds (default: the model's segment.length, else 1).")
   private int advance;
 
+  @Option(names = "--device", paramLabel = "cpu|gpu:N", defaultValue = "cpu", description = "The device the worker's model runs on, both runs (default ${DEFAULT-VALUE}); a GPU must be visible to the engine.")
+  private String device;
+
   @Option(names = "--threads", paramLabel = "N", defaultValue = "1", description = "PyTorch intra-op threads of the worker, both runs (default ${DEFAULT-VALUE}; 0: the engine's default, one per core).")
   private int threads;
 
@@ -92,8 +98,19 @@ public final class WorkersBenchCommand implements Callable<Integer> {
     if (advance < 0 || threads < 0) {
       throw new ParameterException(spec.commandLine(), "--advance and --threads must be >= 0");
     }
-    // threads before the engine starts (loading the artifact starts it)
-    ModelRuntime.start(new DeviceConfig(DeviceConfig.DEVICE_DEFAULT, threads, 0));
+    WorkerDevice workerDevice;
+    try {
+      workerDevice = WorkerDevice.parse(device);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
+    // threads before the engine starts (resolving the device starts it); the model loads onto the
+    // device resolved here
+    Device resolved = ModelRuntime.start(new DeviceConfig(workerDevice.toString(), threads, 0));
+    if (workerDevice.isGpu() && !resolved.isGpu()) {
+      throw new ParameterException(
+          spec.commandLine(), "--device " + workerDevice + ": the engine sees " + Engine.getInstance().getGpuCount() + " GPU(s)");
+    }
     if (!Files.isRegularFile(data)) {
       throw new ParameterException(spec.commandLine(), "--data: no such file: " + data);
     }
@@ -104,7 +121,7 @@ public final class WorkersBenchCommand implements Callable<Integer> {
     double[][][] windows = keyed ? new double[][][] {columns} : windows(columns, model.lookback());
     int step = advance > 0 ? advance : Integer.parseInt(model.hyperparameters().getOrDefault("segment.length", "1"));
     PrintWriter err = spec.commandLine().getErr();
-    err.printf(Locale.ROOT, "%s L=%d H=%d, %s, %d series, %d rows of %s, %d thread(s)%s%n", model.family(), model.lookback(), model.horizon(), mode, series, columns[0].length, data, threads,
+    err.printf(Locale.ROOT, "%s L=%d H=%d on %s, %s, %d series, %d rows of %s, %d thread(s)%s%n", model.family(), model.lookback(), model.horizon(), workerDevice, mode, series, columns[0].length, data, threads,
         keyed ? ", advancing " + step + " points per request" : "");
     err.flush();
 
@@ -122,8 +139,8 @@ public final class WorkersBenchCommand implements Callable<Integer> {
     // 3. The JSON line
     spec.commandLine().getOut().println(String.format(Locale.ROOT,
         "{\"bench\":\"workers\",\"family\":\"%s\",\"lookback\":%d,\"horizon\":%d,\"series\":%d,\"seconds\":%d,"
-            + "\"batch1\":%s,\"dynamic\":%s,\"max_delay_ms\":%d,\"mode\":\"%s\",\"threads\":%d,\"cpu_ratio\":%s,\"ratio\":%.4f}",
-        model.family(), model.lookback(), model.horizon(), series, seconds, json(one), json(dyn), maxDelay.toMillis(), mode, threads, number(cpuRatio), ratio));
+            + "\"batch1\":%s,\"dynamic\":%s,\"max_delay_ms\":%d,\"mode\":\"%s\",\"device\":\"%s\",\"threads\":%d,\"cpu_ratio\":%s,\"ratio\":%.4f}",
+        model.family(), model.lookback(), model.horizon(), series, seconds, json(one), json(dyn), maxDelay.toMillis(), mode, workerDevice, threads, number(cpuRatio), ratio));
     return one.failed() + dyn.failed() == 0 ? 0 : 1;
   }
 

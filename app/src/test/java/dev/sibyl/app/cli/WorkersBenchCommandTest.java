@@ -29,6 +29,8 @@ class WorkersBenchCommandTest {
 
     assertThat(run("bench", "workers", "--artifact", "x", "--threads", "-1")).isEqualTo(2);
     assertThat(lastError()).startsWith("--advance and --threads must be >= 0");
-    assertThat(err.toString().strip().lines()).hasSize(2);
+    assertThat(run("bench", "workers", "--artifact", "x", "--device", "tpu")).isEqualTo(2);
+    assertThat(lastError()).startsWith("device must be 'cpu' or 'gpu:N' (N >= 0), got 'tpu'");
+    assertThat(err.toString().strip().lines()).hasSize(3);
   }
 }

@@ -101,7 +101,7 @@ public final class AutoTimesFamily implements ModelFamily {
   }
 
   private static Device device() {
-    return Engine.getInstance().defaultDevice();
+    return ModelRuntime.modelDevice();
   }
 
   @Override

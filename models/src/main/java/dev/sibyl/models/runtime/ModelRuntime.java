@@ -14,11 +14,15 @@ import org.slf4j.LoggerFactory;
  * random seed.
  *
  * <p>Named {@code ModelRuntime} rather than {@code Runtime} to stay clear of {@link
- * java.lang.Runtime}. Stateless; every method may be called from any thread.
+ * java.lang.Runtime}. Its one piece of state is the device {@link #start} chose, process-wide like
+ * the engine itself; every method may be called from any thread.
  */
 public final class ModelRuntime {
 
   private static final Logger LOG = LoggerFactory.getLogger(ModelRuntime.class);
+
+  /** The device {@link #start} resolved, or null before the first start. */
+  private static volatile Device modelDevice;
 
   private ModelRuntime() {}
 
@@ -36,7 +40,21 @@ public final class ModelRuntime {
     Objects.requireNonNull(config, "config");
     applyThreads(DeviceConfig.NUM_THREADS_PROPERTY, config.numThreads());
     applyThreads(DeviceConfig.NUM_INTEROP_THREADS_PROPERTY, config.numInteropThreads());
-    return device(config);
+    Device device = device(config);
+    modelDevice = device;
+    return device;
+  }
+
+  /**
+   * The device models load onto and run on: the one the last {@link #start} resolved, or, before
+   * any start, the engine's default (its first GPU where it sees one, else the CPU). A worker
+   * started with {@code --device cpu} on a GPU machine thus keeps its models on the CPU.
+   *
+   * @return the device; never null
+   */
+  public static Device modelDevice() {
+    Device device = modelDevice;
+    return device != null ? device : Engine.getInstance().defaultDevice();
   }
 
   /**

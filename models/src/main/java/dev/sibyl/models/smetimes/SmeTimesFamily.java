@@ -104,7 +104,7 @@ public final class SmeTimesFamily implements ModelFamily {
   }
 
   private static Device device() {
-    return Engine.getInstance().defaultDevice();
+    return ModelRuntime.modelDevice();
   }
 
   @Override

@@ -14,6 +14,7 @@ import dev.sibyl.models.api.TrainingResult;
 import dev.sibyl.models.api.WindowModel;
 import dev.sibyl.models.artifact.Weights;
 import dev.sibyl.models.backbone.DecoderState;
+import dev.sibyl.models.runtime.ModelRuntime;
 import dev.sibyl.models.train.Adam;
 import dev.sibyl.models.train.Batches;
 import dev.sibyl.models.train.EarlyStopping;
@@ -119,7 +120,7 @@ public final class TimeLlmFamily implements ModelFamily {
   }
 
   private static Device device() {
-    return Engine.getInstance().defaultDevice();
+    return ModelRuntime.modelDevice();
   }
 
   @Override

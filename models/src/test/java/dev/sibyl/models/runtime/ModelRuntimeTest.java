@@ -52,6 +52,19 @@ class ModelRuntimeTest {
   }
 
   @Test
+  void modelsRunOnTheDeviceTheLastStartResolved() {
+    int gpus = Engine.getInstance().getGpuCount();
+    assertThat(ModelRuntime.start(new DeviceConfig("gpu:" + gpus, 0, 0))).isEqualTo(Device.cpu());
+    assertThat(ModelRuntime.modelDevice()).isEqualTo(Device.cpu());
+    if (gpus > 0) {
+      assertThat(ModelRuntime.start(new DeviceConfig("gpu:0", 0, 0))).isEqualTo(Device.gpu(0));
+      assertThat(ModelRuntime.modelDevice()).isEqualTo(Device.gpu(0));
+    }
+    ModelRuntime.start(DeviceConfig.defaults());
+    assertThat(ModelRuntime.modelDevice()).isEqualTo(Device.cpu());
+  }
+
+  @Test
   void missingGpuFallsBackToTheCpu() {
     int gpus = Engine.getInstance().getGpuCount();
     Device device = ModelRuntime.device(new DeviceConfig("gpu:" + gpus, 0, 0));
