@@ -17,17 +17,15 @@ import dev.sibyl.models.backbone.DecoderState;
 import dev.sibyl.models.backbone.PinnedBackbone;
 import dev.sibyl.models.runtime.ModelRuntime;
 import dev.sibyl.models.timellm.RevIn;
-import dev.sibyl.models.train.Adam;
 import dev.sibyl.models.train.Batches;
 import dev.sibyl.models.train.EarlyStopping;
+import dev.sibyl.models.train.EpochLoop;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.Random;
 
 /**
  * Trains, saves and loads {@link AutoTimes} (see its comment for the paper).
@@ -135,14 +133,14 @@ public final class AutoTimesFamily implements ModelFamily {
     AutoTimes model = null;
     try {
       model = model(config, "1", backbone, AutoTimesNetwork.initial(config, backbone.decoder(), options.seed()));
-      Fit fit = fit(model, data, options, listener);
+      EpochLoop.Fit fit = fit(model, data, options, listener);
       // the texts embedded while training stay cached: the frozen LLM gives them the same vectors
-      AutoTimes best = new AutoTimes(config, "1", backbone, model.network().timestamps(), fit.best);
+      AutoTimes best = new AutoTimes(config, "1", backbone, model.network().timestamps(), fit.best());
       Map<String, Double> metrics = new LinkedHashMap<>();
-      metrics.put("mse", fit.stopping.best());
-      metrics.put("mae", fit.bestMae);
+      metrics.put("mse", fit.stopping().best());
+      metrics.put("mae", fit.bestMae());
       return new TrainingResult(
-          best, metrics, fit.stopping.bestEpoch(), fit.epochsRun, (System.nanoTime() - start) / 1e9);
+          best, metrics, fit.stopping().bestEpoch(), fit.epochsRun(), (System.nanoTime() - start) / 1e9);
     } catch (RuntimeException e) {
       backbone.close();
       throw e;
@@ -153,124 +151,80 @@ public final class AutoTimesFamily implements ModelFamily {
     }
   }
 
-  /** The outcome of the loop: the best weights and the stopping state. */
-  private record Fit(Map<String, Weights.Tensor> best, EarlyStopping stopping, double bestMae, int epochsRun) {}
-
-  private static Fit fit(AutoTimes model, TrainingData data, TrainingOptions options, TrainingListener listener) {
+  private static EpochLoop.Fit fit(AutoTimes model, TrainingData data, TrainingOptions options, TrainingListener listener) {
     AutoTimesConfig config = model.config();
     int l = data.lookback();
     int s = config.segmentLength();
     int c = data.channels();
+    int t = config.segments();
     AutoTimesNetwork network = model.network();
-    List<NDArray> params = network.parameters();
-    for (NDArray p : params) {
-      p.setRequiresGradient(true);
-    }
-    Adam adam = new Adam(network.manager(), params);
-    Random shuffle = new Random(options.seed() + 1);
-    EarlyStopping stopping = new EarlyStopping(options.patience());
-    Map<String, Weights.Tensor> best = null;
-    double bestMae = Double.NaN;
-    int epochsRun = 0;
-    int stride = config.trainStride();
     // windows of L + S points: the context and the segment after it
     int windows = data.train().length - l - s + 1;
-    int t = config.segments();
-    for (int epoch = 1; epoch <= options.epochs(); epoch++) {
-      epochsRun = epoch;
-      double lr = EarlyStopping.type1(options.learningRate(), epoch);
-      // 1. This epoch's windows: every stride-th from a random offset, shuffled into batches
-      int offset = shuffle.nextInt(stride);
-      int count = (windows - offset + stride - 1) / stride;
-      int[][] batches = Batches.shuffled(count, options.batchSize(), shuffle);
-      listener.onEpochStart(epoch, options.epochs(), batches.length);
-      double lossSum = 0;
-      int skipped = 0;
-      for (int b = 0; b < batches.length; b++) {
-        int n = batches[b].length * c;
-        double[][] x = new double[n][];
-        float[] y = new float[n * l]; // (N, T, S): the segment after each position
-        String[] texts = config.calendar() ? new String[n * t] : null; // (N, T)
-        for (int i = 0; i < batches[b].length; i++) {
-          int start = offset + batches[b][i] * stride;
-          if (texts != null) {
-            // every channel of a window shares its rows' times
-            long[] times = data.trainTimes();
-            for (int ch = 0; ch < c; ch++) {
-              for (int j = 0; j < t; j++) {
-                texts[(i * c + ch) * t + j] = TimestampPrompt.calendar(times[start + j * s], times[start + j * s + s - 1]);
-              }
-            }
-          }
-          for (int ch = 0; ch < c; ch++) {
-            x[i * c + ch] = Batches.column(data.train(), ch, start, l);
-            double[] target = Batches.column(data.train(), ch, start + s, l);
-            for (int k = 0; k < l; k++) {
-              y[(i * c + ch) * l + k] = (float) target[k];
-            }
-          }
-        }
+    EpochLoop.BatchStep step = starts -> {
+      int n = starts.length * c;
+      double[][] x = new double[n][];
+      float[] y = new float[n * l]; // (N, T, S): the segment after each position
+      String[] texts = config.calendar() ? new String[n * t] : null; // (N, T)
+      for (int i = 0; i < starts.length; i++) {
+        int start = starts[i];
         if (texts != null) {
-          // the LLM passes of new texts run here, outside the batch's scope and gradient
-          // recording, whose arrays they are no part of
-          network.timestamps().embed(texts);
+          // every channel of a window shares its rows' times
+          long[] times = data.trainTimes();
+          for (int ch = 0; ch < c; ch++) {
+            for (int j = 0; j < t; j++) {
+              texts[(i * c + ch) * t + j] = TimestampPrompt.calendar(times[start + j * s], times[start + j * s + s - 1]);
+            }
+          }
         }
-        RevIn revIn = RevIn.normalise(x);
-        float[] tokens = new float[n * l];
-        float[] mean = new float[n];
-        float[] std = new float[n];
-        for (int r = 0; r < n; r++) {
-          mean[r] = (float) revIn.mean(r);
-          std[r] = (float) revIn.std(r);
+        for (int ch = 0; ch < c; ch++) {
+          x[i * c + ch] = Batches.column(data.train(), ch, start, l);
+          double[] target = Batches.column(data.train(), ch, start + s, l);
           for (int k = 0; k < l; k++) {
-            tokens[r * l + k] = (float) x[r][k];
+            y[(i * c + ch) * l + k] = (float) target[k];
           }
         }
-        double loss;
-        try (NDScope scope = new NDScope();
-            DecoderState state = network.newState(n)) {
-          var m = network.manager();
-          NDArray target = ModelRuntime.owned(m, y, new Shape(n, t, s));
-          NDArray mu = ModelRuntime.owned(m, mean, new Shape(n, 1, 1));
-          NDArray sigma = ModelRuntime.owned(m, std, new Shape(n, 1, 1));
-          try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-            // next-token loss at every position, on the data's scale
-            NDArray raw =
-                texts == null
-                    ? network.forward(network.manager(), tokens, n, 0, state)
-                    : network.forward(network.manager(), tokens, n, texts, state);
-            NDArray out = raw.mul(sigma).add(mu);
-            NDArray mse = out.sub(target).square().mean();
-            collector.backward(mse);
-            loss = mse.getFloat();
-          }
+      }
+      if (texts != null) {
+        // the LLM passes of new texts run here, outside the batch's scope and gradient
+        // recording, whose arrays they are no part of
+        network.timestamps().embed(texts);
+      }
+      RevIn revIn = RevIn.normalise(x);
+      float[] tokens = new float[n * l];
+      float[] mean = new float[n];
+      float[] std = new float[n];
+      for (int r = 0; r < n; r++) {
+        mean[r] = (float) revIn.mean(r);
+        std[r] = (float) revIn.std(r);
+        for (int k = 0; k < l; k++) {
+          tokens[r * l + k] = (float) x[r][k];
         }
-        if (!adam.stepIfFinite(lr, loss)) {
-          skipped++;
-          listener.onBatch(epoch, b + 1, batches.length, loss);
-          continue;
+      }
+      double loss;
+      try (NDScope scope = new NDScope();
+          DecoderState state = network.newState(n)) {
+        var m = network.manager();
+        NDArray target = ModelRuntime.owned(m, y, new Shape(n, t, s));
+        NDArray mu = ModelRuntime.owned(m, mean, new Shape(n, 1, 1));
+        NDArray sigma = ModelRuntime.owned(m, std, new Shape(n, 1, 1));
+        try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+          // next-token loss at every position, on the data's scale
+          NDArray raw =
+              texts == null
+                  ? network.forward(network.manager(), tokens, n, 0, state)
+                  : network.forward(network.manager(), tokens, n, texts, state);
+          NDArray out = raw.mul(sigma).add(mu);
+          NDArray mse = out.sub(target).square().mean();
+          collector.backward(mse);
+          loss = mse.getFloat();
         }
-        lossSum += loss;
-        listener.onBatch(epoch, b + 1, batches.length, loss);
       }
-      // 2. Validate; keep the best checkpoint
-      double[] val = validate(model, data, config.validationStride());
-      boolean improved = stopping.update(epoch, val[0]);
-      if (improved) {
-        best = network.weights();
-        bestMae = val[1];
-      }
-      listener.onEpochEnd(epoch, lossSum / Math.max(1, batches.length - skipped), val[0], improved);
-      if (stopping.shouldStop()) {
-        listener.onEarlyStop(epoch, stopping.bestEpoch());
-        break;
-      }
-    }
-    if (best == null) {
-      throw new IllegalStateException(
-          "autotimes validation loss was never finite (diverged); lower the learning rate");
-    }
-    return new Fit(best, stopping, bestMae, epochsRun);
+      return loss;
+    };
+    return EpochLoop.run(
+        AutoTimes.FAMILY, network.manager(), network.parameters(), network::weights, windows, config.trainStride(),
+        options, (epoch, i, steps) -> EarlyStopping.type1(options.learningRate(), epoch), step,
+        () -> validate(model, data, config.validationStride()), listener);
   }
 
   /** MSE and MAE of the next segment over every stride-th validation window; no gradients. */

@@ -20,9 +20,9 @@ import dev.sibyl.models.backbone.DecoderState;
 import dev.sibyl.models.backbone.PinnedBackbone;
 import dev.sibyl.models.runtime.ModelRuntime;
 import dev.sibyl.models.timellm.RevIn;
-import dev.sibyl.models.train.Adam;
 import dev.sibyl.models.train.Batches;
 import dev.sibyl.models.train.EarlyStopping;
+import dev.sibyl.models.train.EpochLoop;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -30,7 +30,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 
 /**
  * Trains, saves and loads {@link SmeTimes} (see its comment for the paper).
@@ -133,16 +132,16 @@ public final class SmeTimesFamily implements ModelFamily {
     SmeTimes model = null;
     try {
       model = model(config, "1", backbone, SmeTimesNetwork.initial(config, backbone.decoder(), options.seed()));
-      Fit fit = fit(model, data, options, listener);
-      SmeTimes best = model(config, "1", backbone, fit.best, model.network().prompts());
+      EpochLoop.Fit fit = fit(model, data, options, listener);
+      SmeTimes best = model(config, "1", backbone, fit.best(), model.network().prompts());
       Map<String, Double> metrics = new LinkedHashMap<>();
-      metrics.put("mse", fit.stopping.best());
-      metrics.put("mae", fit.bestMae);
+      metrics.put("mse", fit.stopping().best());
+      metrics.put("mae", fit.bestMae());
       metrics.put("alpha", best.alpha());
       metrics.put("prompt_seconds", best.promptSeconds());
       metrics.put("prompts_computed", (double) best.promptsComputed());
       return new TrainingResult(
-          best, metrics, fit.stopping.bestEpoch(), fit.epochsRun, (System.nanoTime() - start) / 1e9);
+          best, metrics, fit.stopping().bestEpoch(), fit.epochsRun(), (System.nanoTime() - start) / 1e9);
     } catch (RuntimeException e) {
       backbone.close();
       throw e;
@@ -153,126 +152,82 @@ public final class SmeTimesFamily implements ModelFamily {
     }
   }
 
-  private record Fit(Map<String, Weights.Tensor> best, EarlyStopping stopping, double bestMae, int epochsRun) {}
-
-  private static Fit fit(SmeTimes model, TrainingData data, TrainingOptions options, TrainingListener listener) {
+  private static EpochLoop.Fit fit(SmeTimes model, TrainingData data, TrainingOptions options, TrainingListener listener) {
     SmeTimesConfig config = model.config();
     int l = data.lookback();
     int s = config.segmentLength();
     int c = data.channels();
     SmeTimesNetwork network = model.network();
-    List<NDArray> params = network.parameters();
-    for (NDArray p : params) {
-      p.setRequiresGradient(true);
-    }
-    Adam adam = new Adam(network.manager(), params);
-    Random shuffle = new Random(options.seed() + 1);
-    EarlyStopping stopping = new EarlyStopping(options.patience());
-    Map<String, Weights.Tensor> best = null;
-    double bestMae = Double.NaN;
-    int epochsRun = 0;
-    int stride = config.base().trainStride();
     int windows = data.train().length - l - s + 1;
     int t = config.segments();
     float balanceWeight = (float) config.balanceWeight();
     float rolloutWeight = (float) config.rolloutWeight();
     boolean rollout = rolloutWeight > 0 && t > 1;
     int rolloutSteps = Math.min(config.rolloutSteps(), t);
-    for (int epoch = 1; epoch <= options.epochs(); epoch++) {
-      epochsRun = epoch;
-      double lr = EarlyStopping.type1(options.learningRate(), epoch);
-      // 1. This epoch's windows: every stride-th from a random offset, shuffled into batches
-      int offset = shuffle.nextInt(stride);
-      int count = (windows - offset + stride - 1) / stride;
-      int[][] batches = Batches.shuffled(count, options.batchSize(), shuffle);
-      listener.onEpochStart(epoch, options.epochs(), batches.length);
-      double lossSum = 0;
-      int used = 0;
-      for (int b = 0; b < batches.length; b++) {
-        int n = batches[b].length * c;
-        double[][] x = new double[n][];
-        float[] y = new float[n * l]; // (N, T, S): the segment after each position
-        for (int i = 0; i < batches[b].length; i++) {
-          int from = offset + batches[b][i] * stride;
-          for (int ch = 0; ch < c; ch++) {
-            x[i * c + ch] = Batches.column(data.train(), ch, from, l);
-            double[] target = Batches.column(data.train(), ch, from + s, l);
-            for (int k = 0; k < l; k++) {
-              y[(i * c + ch) * l + k] = (float) target[k];
-            }
-          }
-        }
-        // the prompts are of the raw segments, before the per-context standardisation
-        float[] prompts = config.prompt() ? network.prompts().embeddings(model.segments(x)) : null;
-        RevIn revIn = RevIn.normalise(x);
-        float[] tokens = new float[n * l];
-        float[] mean = new float[n];
-        float[] std = new float[n];
-        for (int r = 0; r < n; r++) {
-          mean[r] = (float) revIn.mean(r);
-          std[r] = (float) revIn.std(r);
+    EpochLoop.BatchStep step = starts -> {
+      int n = starts.length * c;
+      double[][] x = new double[n][];
+      float[] y = new float[n * l]; // (N, T, S): the segment after each position
+      for (int i = 0; i < starts.length; i++) {
+        int from = starts[i];
+        for (int ch = 0; ch < c; ch++) {
+          x[i * c + ch] = Batches.column(data.train(), ch, from, l);
+          double[] target = Batches.column(data.train(), ch, from + s, l);
           for (int k = 0; k < l; k++) {
-            tokens[r * l + k] = (float) x[r][k];
+            y[(i * c + ch) * l + k] = (float) target[k];
           }
         }
-        float[] rolledPrompts =
-            rollout && prompts != null
-                ? rolledPrompts(network, tokens, prompts, n, t, rolloutSteps, mean, std)
-                : null;
-        double loss;
-        List<DecoderState> rolled = new ArrayList<>();
-        try (NDScope scope = new NDScope();
-            DecoderState state = network.newState(n)) {
-          var m = network.manager();
-          NDArray target = ModelRuntime.owned(m, y, new Shape(n, t, s));
-          NDArray mu = ModelRuntime.owned(m, mean, new Shape(n, 1, 1));
-          NDArray sigma = ModelRuntime.owned(m, std, new Shape(n, 1, 1));
-          try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-            SmeTimesNetwork.Output out = network.forward(m, tokens, prompts, n, 0, null, state);
-            NDArray mse = out.prediction().mul(sigma).add(mu).sub(target).square().mean();
-            NDArray total = balanceWeight > 0 ? mse.add(out.balance().mul(ModelRuntime.scalar(m, balanceWeight))) : mse;
-            if (rollout) {
-              NDArray chain = rolloutLoss(
-                  network, m, tokens, rolledPrompts, out.prediction(), mu, sigma, target, rolloutSteps, rolled);
-              total = total.add(chain.mul(ModelRuntime.scalar(m, rolloutWeight)));
-            }
-            collector.backward(total);
-            loss = mse.getFloat();
+      }
+      // the prompts are of the raw segments, before the per-context standardisation
+      float[] prompts = config.prompt() ? network.prompts().embeddings(model.segments(x)) : null;
+      RevIn revIn = RevIn.normalise(x);
+      float[] tokens = new float[n * l];
+      float[] mean = new float[n];
+      float[] std = new float[n];
+      for (int r = 0; r < n; r++) {
+        mean[r] = (float) revIn.mean(r);
+        std[r] = (float) revIn.std(r);
+        for (int k = 0; k < l; k++) {
+          tokens[r * l + k] = (float) x[r][k];
+        }
+      }
+      float[] rolledPrompts =
+          rollout && prompts != null
+              ? rolledPrompts(network, tokens, prompts, n, t, rolloutSteps, mean, std)
+              : null;
+      double loss;
+      List<DecoderState> rolled = new ArrayList<>();
+      try (NDScope scope = new NDScope();
+          DecoderState state = network.newState(n)) {
+        var m = network.manager();
+        NDArray target = ModelRuntime.owned(m, y, new Shape(n, t, s));
+        NDArray mu = ModelRuntime.owned(m, mean, new Shape(n, 1, 1));
+        NDArray sigma = ModelRuntime.owned(m, std, new Shape(n, 1, 1));
+        try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+          SmeTimesNetwork.Output out = network.forward(m, tokens, prompts, n, 0, null, state);
+          NDArray mse = out.prediction().mul(sigma).add(mu).sub(target).square().mean();
+          NDArray total = balanceWeight > 0 ? mse.add(out.balance().mul(ModelRuntime.scalar(m, balanceWeight))) : mse;
+          if (rollout) {
+            NDArray chain = rolloutLoss(
+                network, m, tokens, rolledPrompts, out.prediction(), mu, sigma, target, rolloutSteps, rolled);
+            total = total.add(chain.mul(ModelRuntime.scalar(m, rolloutWeight)));
           }
-        } finally {
-          for (DecoderState r : rolled) {
-            if (r != null) {
-              r.close();
-            }
+          collector.backward(total);
+          loss = mse.getFloat();
+        }
+      } finally {
+        for (DecoderState r : rolled) {
+          if (r != null) {
+            r.close();
           }
         }
-        if (!adam.stepIfFinite(lr, loss)) {
-          // one bad batch must not poison Adam's moments and every parameter: dropped
-          listener.onBatch(epoch, b + 1, batches.length, loss);
-          continue;
-        }
-        lossSum += loss;
-        used++;
-        listener.onBatch(epoch, b + 1, batches.length, loss);
       }
-      // 2. Validate; keep the best checkpoint
-      double[] val = validate(model, data, config.base().validationStride());
-      boolean improved = stopping.update(epoch, val[0]);
-      if (improved) {
-        best = network.weights();
-        bestMae = val[1];
-      }
-      listener.onEpochEnd(epoch, lossSum / Math.max(1, used), val[0], improved);
-      if (stopping.shouldStop()) {
-        listener.onEarlyStop(epoch, stopping.bestEpoch());
-        break;
-      }
-    }
-    if (best == null) {
-      throw new IllegalStateException(
-          "smetimes validation loss was never finite (diverged); lower the learning rate");
-    }
-    return new Fit(best, stopping, bestMae, epochsRun);
+      return loss;
+    };
+    return EpochLoop.run(
+        SmeTimes.FAMILY, network.manager(), network.parameters(), network::weights, windows, config.base().trainStride(),
+        options, (epoch, i, steps) -> EarlyStopping.type1(options.learningRate(), epoch), step,
+        () -> validate(model, data, config.base().validationStride()), listener);
   }
 
   /**

@@ -15,17 +15,14 @@ import dev.sibyl.models.api.WindowModel;
 import dev.sibyl.models.artifact.Weights;
 import dev.sibyl.models.backbone.DecoderState;
 import dev.sibyl.models.runtime.ModelRuntime;
-import dev.sibyl.models.train.Adam;
 import dev.sibyl.models.train.Batches;
-import dev.sibyl.models.train.EarlyStopping;
+import dev.sibyl.models.train.EpochLoop;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Random;
 
 /**
  * Trains, saves and loads {@link TimeLlm} (see its comment for the paper).
@@ -150,13 +147,13 @@ public final class TimeLlmFamily implements ModelFamily {
     TimeLlm model = null;
     try {
       model = new TimeLlm(config, "1", backbone, TimeLlmNetwork.initial(config, backbone.decoder(), options.seed()));
-      Fit fit = fit(model, data, options, listener);
-      TimeLlm best = new TimeLlm(config, "1", backbone, fit.best);
+      EpochLoop.Fit fit = fit(model, data, options, listener);
+      TimeLlm best = new TimeLlm(config, "1", backbone, fit.best());
       Map<String, Double> metrics = new LinkedHashMap<>();
-      metrics.put("mse", fit.stopping.best());
-      metrics.put("mae", fit.bestMae);
+      metrics.put("mse", fit.stopping().best());
+      metrics.put("mae", fit.bestMae());
       return new TrainingResult(
-          best, metrics, fit.stopping.bestEpoch(), fit.epochsRun, (System.nanoTime() - start) / 1e9);
+          best, metrics, fit.stopping().bestEpoch(), fit.epochsRun(), (System.nanoTime() - start) / 1e9);
     } catch (RuntimeException e) {
       backbone.close();
       throw e;
@@ -167,103 +164,58 @@ public final class TimeLlmFamily implements ModelFamily {
     }
   }
 
-  /** The outcome of the loop: the best weights and the stopping state. */
-  private record Fit(Map<String, Weights.Tensor> best, EarlyStopping stopping, double bestMae, int epochsRun) {}
-
-  private static Fit fit(TimeLlm model, TrainingData data, TrainingOptions options, TrainingListener listener) {
+  private static EpochLoop.Fit fit(TimeLlm model, TrainingData data, TrainingOptions options, TrainingListener listener) {
     TimeLlmConfig config = model.config();
     int l = data.lookback();
     int h = data.horizon();
     int c = data.channels();
     TimeLlmNetwork network = model.network();
-    List<NDArray> params = network.parameters();
-    for (NDArray p : params) {
-      p.setRequiresGradient(true);
-    }
-    Adam adam = new Adam(network.manager(), params);
-    Random shuffle = new Random(options.seed() + 1);
-    EarlyStopping stopping = new EarlyStopping(options.patience());
-    Map<String, Weights.Tensor> best = null;
-    double bestMae = Double.NaN;
-    int epochsRun = 0;
-    int stride = config.trainStride();
-    // the run's step count for the per-step schedule (the offset below changes it by at most one
-    // batch per epoch)
-    int steps = options.epochs() * ((data.trainWindows() / stride + options.batchSize() - 1) / options.batchSize());
-    int step = 0;
-    for (int epoch = 1; epoch <= options.epochs(); epoch++) {
-      epochsRun = epoch;
-      // 1. This epoch's windows: every stride-th from a random offset, shuffled into batches
-      int offset = shuffle.nextInt(stride);
-      int count = (data.trainWindows() - offset + stride - 1) / stride;
-      int[][] batches = Batches.shuffled(count, options.batchSize(), shuffle);
-      listener.onEpochStart(epoch, options.epochs(), batches.length);
-      double lossSum = 0;
-      int stepped = 0;
-      for (int b = 0; b < batches.length; b++) {
-        int n = batches[b].length * c;
-        double[][] x = new double[n][];
-        float[] y = new float[n * h];
-        for (int i = 0; i < batches[b].length; i++) {
-          int s = offset + batches[b][i] * stride;
-          for (int ch = 0; ch < c; ch++) {
-            x[i * c + ch] = Batches.column(data.train(), ch, s, l);
-            double[] target = Batches.column(data.train(), ch, s + l, h);
-            for (int t = 0; t < h; t++) {
-              y[(i * c + ch) * h + t] = (float) target[t];
-            }
+    EpochLoop.BatchStep step = starts -> {
+      int n = starts.length * c;
+      double[][] x = new double[n][];
+      float[] y = new float[n * h];
+      for (int i = 0; i < starts.length; i++) {
+        int s = starts[i];
+        for (int ch = 0; ch < c; ch++) {
+          x[i * c + ch] = Batches.column(data.train(), ch, s, l);
+          double[] target = Batches.column(data.train(), ch, s + l, h);
+          for (int t = 0; t < h; t++) {
+            y[(i * c + ch) * h + t] = (float) target[t];
           }
         }
-        RevIn revIn = RevIn.normalise(x);
-        float[] mean = new float[n];
-        float[] std = new float[n];
-        for (int r = 0; r < n; r++) {
-          mean[r] = (float) revIn.mean(r);
-          std[r] = (float) revIn.std(r);
-        }
-        int[][] prompts = model.promptIds(x);
-        double loss;
-        try (NDScope scope = new NDScope();
-            DecoderState state = network.newState(n)) {
-          var m = network.manager();
-          NDArray target = m.create(y, new Shape(n, h));
-          NDArray mu = m.create(mean, new Shape(n, 1));
-          NDArray sigma = m.create(std, new Shape(n, 1));
-          try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-            // the loss is on the data's scale, as the reference de-normalises before it
-            NDArray out = network.forward(x, prompts, state).mul(sigma).add(mu);
-            NDArray mse = out.sub(target).square().mean();
-            collector.backward(mse);
-            loss = mse.getFloat();
-          }
-        }
-        double lr = config.learningRate(options.learningRate(), epoch, step++, steps);
-        // a batch whose loss or gradients are not finite is dropped rather than applied
-        if (adam.stepIfFinite(lr, loss)) {
-          lossSum += loss;
-          stepped++;
-        }
-        listener.onBatch(epoch, b + 1, batches.length, loss);
       }
-      // 2. Validate; keep the best checkpoint
-      double[] val = validate(model, data, config.validationStride());
-      boolean improved = stopping.update(epoch, val[0]);
-      if (improved) {
-        best = network.weights();
-        bestMae = val[1];
+      RevIn revIn = RevIn.normalise(x);
+      float[] mean = new float[n];
+      float[] std = new float[n];
+      for (int r = 0; r < n; r++) {
+        mean[r] = (float) revIn.mean(r);
+        std[r] = (float) revIn.std(r);
       }
-      listener.onEpochEnd(epoch, lossSum / Math.max(1, stepped), val[0], improved);
-      if (stopping.shouldStop()) {
-        listener.onEarlyStop(epoch, stopping.bestEpoch());
-        break;
+      int[][] prompts = model.promptIds(x);
+      double loss;
+      try (NDScope scope = new NDScope();
+          DecoderState state = network.newState(n)) {
+        var m = network.manager();
+        NDArray target = m.create(y, new Shape(n, h));
+        NDArray mu = m.create(mean, new Shape(n, 1));
+        NDArray sigma = m.create(std, new Shape(n, 1));
+        try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+          // the loss is on the data's scale, as the reference de-normalises before it
+          NDArray out = network.forward(x, prompts, state).mul(sigma).add(mu);
+          NDArray mse = out.sub(target).square().mean();
+          collector.backward(mse);
+          loss = mse.getFloat();
+        }
       }
-    }
-    if (best == null) {
-      throw new IllegalStateException(
-          "time-llm validation loss was never finite (diverged); lower the learning rate");
-    }
-    return new Fit(best, stopping, bestMae, epochsRun);
+      return loss;
+    };
+    return EpochLoop.run(
+        TimeLlm.FAMILY, network.manager(), network.parameters(), network::weights, data.trainWindows(),
+        config.trainStride(), options,
+        (epoch, i, steps) -> config.learningRate(options.learningRate(), epoch, i, steps), step,
+        () -> validate(model, data, config.validationStride()), listener);
   }
+
 
   /** MSE and MAE over every stride-th validation window, every channel; no gradients. */
   private static double[] validate(TimeLlm model, TrainingData data, int stride) {
