@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
 import dev.sibyl.models.runtime.ModelRuntime;
 
 /**
@@ -28,7 +29,10 @@ import dev.sibyl.models.runtime.ModelRuntime;
  * {@code K * sum_i f_i P_i}, 1 when the load is even; K = 1 makes it a constant (no gradient).
  *
  * <p>Departure: the reference code ships K = 1 (one projection: the mixture is off); here K is a
- * hyperparameter, 4 by default, and K = 1 keeps the gate between one expert and the base.
+ * hyperparameter, 4 by default, and K = 1 keeps the gate between one expert and the base. A second
+ * one, off by default ({@code expert.hidden} = 0): the experts may share a hidden layer (ReLU) over
+ * the backbone's state, as AutoTimes' output projection is an MLP rather than one linear map; the
+ * gate reads the backbone's state either way.
  */
 final class MixtureOfExperts {
 
@@ -36,6 +40,8 @@ final class MixtureOfExperts {
   private final int segment;
   private final NDArray gateW; // (D, K + 1)
   private final NDArray gateB; // (K + 1)
+  private final NDArray hiddenW; // (D, H), null without the shared hidden layer
+  private final NDArray hiddenB; // (H)
   private final NDArray expertW; // (D, K * S)
   private final NDArray expertB; // (K * S)
   private final int lags;
@@ -46,13 +52,15 @@ final class MixtureOfExperts {
   record Output(NDArray prediction, NDArray gate, NDArray balance) {}
 
   MixtureOfExperts(
-      int experts, int segment, NDArray gateW, NDArray gateB, NDArray expertW, NDArray expertB, NDArray baseW,
-      NDArray baseB) {
+      int experts, int segment, NDArray gateW, NDArray gateB, NDArray hiddenW, NDArray hiddenB, NDArray expertW,
+      NDArray expertB, NDArray baseW, NDArray baseB) {
     this.experts = experts;
     this.segment = segment;
     this.lags = (int) (baseW.getShape().get(0) / segment);
     this.gateW = gateW;
     this.gateB = gateB;
+    this.hiddenW = hiddenW;
+    this.hiddenB = hiddenB;
     this.expertW = expertW;
     this.expertB = expertB;
     this.baseW = baseW;
@@ -87,7 +95,8 @@ final class MixtureOfExperts {
     long n = hidden.getShape().get(0);
     long t = hidden.getShape().get(1);
     NDArray g = gate(hidden);
-    NDArray expert = hidden.matMul(expertW).add(expertB).reshape(n, t, experts, segment); // (N, T, K, S)
+    NDArray in = hiddenW == null ? hidden : Activation.relu(hidden.matMul(hiddenW).add(hiddenB));
+    NDArray expert = in.matMul(expertW).add(expertB).reshape(n, t, experts, segment); // (N, T, K, S)
     NDArray base = base(segments, past).expandDims(2); // (N, T, 1, S)
     NDArray all = expert.concat(base, 2); // (N, T, K + 1, S)
     NDArray prediction = all.mul(g.expandDims(3)).sum(new int[] {2});

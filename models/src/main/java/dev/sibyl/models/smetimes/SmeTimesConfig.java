@@ -17,6 +17,8 @@ import java.util.Map;
  * @param learnedFusion whether the fusion weight alpha is learned ({@code fusion=learned}) or
  *     fixed at 1/2 ({@code fusion=fixed})
  * @param experts K, the linear experts after the backbone (the base predictor comes on top)
+ * @param expertHidden H, the width of a hidden layer the experts share (ReLU), or 0 for experts
+ *     that read the backbone's hidden state directly
  * @param balanceWeight the weight of the load-balancing loss, 0 turns it off
  * @param rolloutWeight the weight of the rollout loss in training, 0 turns it off
  * @param rolloutSteps K, the length of the rollout loss's chain of predictions fed back (2 is one
@@ -30,6 +32,7 @@ public record SmeTimesConfig(
     boolean prompt,
     boolean learnedFusion,
     int experts,
+    int expertHidden,
     double balanceWeight,
     double rolloutWeight,
     int rolloutSteps,
@@ -42,6 +45,12 @@ public record SmeTimesConfig(
   public static final String FUSION = "fusion";
   /** Key: K, the number of linear experts. */
   public static final String EXPERTS = "experts";
+  /**
+   * Key: H, the width of a hidden layer (ReLU) between the backbone and the experts, shared by
+   * them, as AutoTimes' output projection has one; 0 keeps the experts linear in the backbone's
+   * hidden state.
+   */
+  public static final String EXPERT_HIDDEN = "expert.hidden";
   /** Key: the weight of the load-balancing loss. */
   public static final String BALANCE_WEIGHT = "balance.weight";
   /**
@@ -76,6 +85,7 @@ public record SmeTimesConfig(
     d.put(PROMPT, "true");
     d.put(FUSION, LEARNED);
     d.put(EXPERTS, "4");
+    d.put(EXPERT_HIDDEN, "0");
     d.put(BALANCE_WEIGHT, "0.01");
     // off by default: at the reduced budget it did not lower the four-horizon average (0.417
     // against 0.418, docs/results.md, SMETimes second round); the native crash that kept it off is
@@ -135,6 +145,7 @@ public record SmeTimesConfig(
         prompt.equals("true"),
         fusion.equals(LEARNED),
         integer(hp, EXPERTS, 1),
+        integer(hp, EXPERT_HIDDEN, 0),
         weight(hp, BALANCE_WEIGHT),
         weight(hp, ROLLOUT_WEIGHT),
         rolloutSteps(hp, autoTimes.segments()),
@@ -229,6 +240,7 @@ public record SmeTimesConfig(
     m.put(PROMPT, "" + prompt);
     m.put(FUSION, learnedFusion ? LEARNED : FIXED);
     m.put(EXPERTS, "" + experts);
+    m.put(EXPERT_HIDDEN, "" + expertHidden);
     m.put(BALANCE_WEIGHT, "" + balanceWeight);
     m.put(ROLLOUT_WEIGHT, "" + rolloutWeight);
     m.put(ROLLOUT_STEPS, "" + rolloutSteps);

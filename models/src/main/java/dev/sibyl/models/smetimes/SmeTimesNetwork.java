@@ -68,7 +68,8 @@ final class SmeTimesNetwork implements AutoCloseable {
     fusion = p.get("fusion.gate");
     scale = p.get("timestamp.scale");
     moe = new MixtureOfExperts(config.experts(), config.segmentLength(), p.get("moe.gate.w"), p.get("moe.gate.b"),
-        p.get("moe.experts.w"), p.get("moe.experts.b"), p.get("moe.base.w"), p.get("moe.base.b"));
+        p.get("moe.hidden.w"), p.get("moe.hidden.b"), p.get("moe.experts.w"), p.get("moe.experts.b"),
+        p.get("moe.base.w"), p.get("moe.base.b"));
     int layers = decoder.config().nLayers();
     int asked = config.base().llmLayers();
     useLayers = asked == 0 ? layers : Math.min(asked, layers);
@@ -104,7 +105,13 @@ final class SmeTimesNetwork implements AutoCloseable {
     }
     m.put("moe.gate.w", new long[] {d, k + 1});
     m.put("moe.gate.b", new long[] {k + 1});
-    m.put("moe.experts.w", new long[] {d, k * s});
+    long expertIn = d;
+    if (config.expertHidden() > 0) {
+      expertIn = config.expertHidden();
+      m.put("moe.hidden.w", new long[] {d, expertIn});
+      m.put("moe.hidden.b", new long[] {expertIn});
+    }
+    m.put("moe.experts.w", new long[] {expertIn, k * s});
     m.put("moe.experts.b", new long[] {k * s});
     m.put("moe.base.w", new long[] {config.baseSegments() * s, s});
     m.put("moe.base.b", new long[] {s});

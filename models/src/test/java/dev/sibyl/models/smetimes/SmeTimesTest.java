@@ -18,6 +18,7 @@ import dev.sibyl.models.api.TrainingOptions;
 import dev.sibyl.models.api.TrainingResult;
 import dev.sibyl.models.artifact.Artifacts;
 import dev.sibyl.models.artifact.Manifest;
+import dev.sibyl.models.artifact.Weights;
 import dev.sibyl.models.autotimes.AutoTimesConfig;
 import dev.sibyl.models.backbone.Decoder;
 import dev.sibyl.models.backbone.DecoderState;
@@ -435,4 +436,42 @@ class SmeTimesTest {
     assertTrue(e.getMessage().contains("unknown smetimes hyperparameter 'expert'"), e.getMessage());
   }
 
+  @Test
+  void expertsCanShareAHiddenLayerThatTheirOutputDependsOn() throws Exception {
+    Path checkpoint = TinyLm.file(TinyLm.CHECKPOINT);
+    SmeTimes linear = model(small(checkpoint));
+    Map<String, String> hp = small(checkpoint);
+    hp.put(SmeTimesConfig.EXPERT_HIDDEN, "32");
+    hp.put(AutoTimesConfig.BACKBONE_SHA256, PinnedBackbone.sha256(checkpoint));
+    SmeTimes shared = model(hp);
+    int k = shared.config().experts();
+
+    // D x H + H more, and the experts read H = 32 values instead of D = 64
+    assertFalse(linear.weights().containsKey("moe.hidden.w"));
+    assertArrayEquals(new long[] {64, 32}, shared.weights().get("moe.hidden.w").shape());
+    assertArrayEquals(new long[] {32, (long) k * S}, shared.weights().get("moe.experts.w").shape());
+    assertEquals(linear.parametersTrainable() + 64L * 32 + 32 - 32L * k * S, shared.parametersTrainable());
+
+    // the prediction goes through the hidden layer: zeroing it changes the forecast
+    double[][][] w = {{series(L, 0), series(L, 0.4)}};
+    double y = shared.predict(w, S)[0][0][0];
+    Map<String, Weights.Tensor> zeroed = new HashMap<>(shared.weights());
+    Weights.Tensor h = zeroed.get("moe.hidden.w");
+    zeroed.put("moe.hidden.w", new Weights.Tensor(new float[h.data().length], h.shape()));
+    Path out = dir.resolve("h");
+    Manifest manifest =
+        new Manifest(Artifacts.FORMAT_VERSION, shared.family(), shared.version(), shared.hyperparameters(), L, S,
+            "ab", Map.of("mse", 0.5, "mae", 0.4), 1.0, "sine.csv", Artifacts.now());
+    Artifacts.save(out, manifest, shared);
+    SmeTimes loaded = (SmeTimes) Artifacts.load(out).model();
+    assertEquals(y, loaded.predict(w, S)[0][0][0], 0.0);
+    assertEquals("32", loaded.hyperparameters().get(SmeTimesConfig.EXPERT_HIDDEN));
+    Weights.write(out.resolve(SmeTimesFamily.WEIGHTS_FILE), zeroed);
+    SmeTimes withoutHidden = (SmeTimes) Artifacts.load(out).model();
+    assertNotEquals(y, withoutHidden.predict(w, S)[0][0][0]);
+
+    var e = assertThrows(IllegalArgumentException.class,
+        () -> new SmeTimesFamily().create(Map.of(SmeTimesConfig.EXPERT_HIDDEN, "-1"), 192, 96, 1));
+    assertTrue(e.getMessage().contains("expert.hidden"), e.getMessage());
+  }
 }
