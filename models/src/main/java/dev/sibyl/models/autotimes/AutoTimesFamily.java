@@ -16,7 +16,6 @@ import dev.sibyl.models.artifact.Weights;
 import dev.sibyl.models.backbone.DecoderState;
 import dev.sibyl.models.backbone.PinnedBackbone;
 import dev.sibyl.models.runtime.ModelRuntime;
-import dev.sibyl.models.timellm.RevIn;
 import dev.sibyl.models.train.Batches;
 import dev.sibyl.models.train.EarlyStopping;
 import dev.sibyl.models.train.EpochLoop;
@@ -161,45 +160,28 @@ public final class AutoTimesFamily implements ModelFamily {
     // windows of L + S points: the context and the segment after it
     int windows = data.train().length - l - s + 1;
     EpochLoop.BatchStep step = starts -> {
-      int n = starts.length * c;
-      double[][] x = new double[n][];
-      float[] y = new float[n * l]; // (N, T, S): the segment after each position
+      NextSegmentBatch batch = NextSegmentBatch.of(data.train(), starts, c, l, s);
+      int n = batch.rows();
+      float[] y = batch.target(); // (N, T, S): the segment after each position
       String[] texts = config.calendar() ? new String[n * t] : null; // (N, T)
-      for (int i = 0; i < starts.length; i++) {
-        int start = starts[i];
-        if (texts != null) {
-          // every channel of a window shares its rows' times
-          long[] times = data.trainTimes();
+      if (texts != null) {
+        // every channel of a window shares its rows' times; the LLM passes of new texts run here,
+        // outside the batch's scope and gradient recording, whose arrays they are no part of
+        long[] times = data.trainTimes();
+        for (int i = 0; i < starts.length; i++) {
           for (int ch = 0; ch < c; ch++) {
             for (int j = 0; j < t; j++) {
-              texts[(i * c + ch) * t + j] = TimestampPrompt.calendar(times[start + j * s], times[start + j * s + s - 1]);
+              texts[(i * c + ch) * t + j] =
+                  TimestampPrompt.calendar(times[starts[i] + j * s], times[starts[i] + j * s + s - 1]);
             }
           }
         }
-        for (int ch = 0; ch < c; ch++) {
-          x[i * c + ch] = Batches.column(data.train(), ch, start, l);
-          double[] target = Batches.column(data.train(), ch, start + s, l);
-          for (int k = 0; k < l; k++) {
-            y[(i * c + ch) * l + k] = (float) target[k];
-          }
-        }
-      }
-      if (texts != null) {
-        // the LLM passes of new texts run here, outside the batch's scope and gradient
-        // recording, whose arrays they are no part of
         network.timestamps().embed(texts);
       }
-      RevIn revIn = RevIn.normalise(x);
-      float[] tokens = new float[n * l];
-      float[] mean = new float[n];
-      float[] std = new float[n];
-      for (int r = 0; r < n; r++) {
-        mean[r] = (float) revIn.mean(r);
-        std[r] = (float) revIn.std(r);
-        for (int k = 0; k < l; k++) {
-          tokens[r * l + k] = (float) x[r][k];
-        }
-      }
+      NextSegmentBatch.Standardised in = batch.standardise();
+      float[] tokens = in.tokens();
+      float[] mean = in.mean();
+      float[] std = in.std();
       double loss;
       try (NDScope scope = new NDScope();
           DecoderState state = network.newState(n)) {

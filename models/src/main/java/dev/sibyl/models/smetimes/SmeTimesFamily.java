@@ -15,11 +15,11 @@ import dev.sibyl.models.api.TrainingResult;
 import dev.sibyl.models.api.WindowModel;
 import dev.sibyl.models.artifact.Weights;
 import dev.sibyl.models.autotimes.AutoTimesConfig;
+import dev.sibyl.models.autotimes.NextSegmentBatch;
 import dev.sibyl.models.autotimes.TimestampEmbeddings;
 import dev.sibyl.models.backbone.DecoderState;
 import dev.sibyl.models.backbone.PinnedBackbone;
 import dev.sibyl.models.runtime.ModelRuntime;
-import dev.sibyl.models.timellm.RevIn;
 import dev.sibyl.models.train.Batches;
 import dev.sibyl.models.train.EarlyStopping;
 import dev.sibyl.models.train.EpochLoop;
@@ -165,32 +165,15 @@ public final class SmeTimesFamily implements ModelFamily {
     boolean rollout = rolloutWeight > 0 && t > 1;
     int rolloutSteps = Math.min(config.rolloutSteps(), t);
     EpochLoop.BatchStep step = starts -> {
-      int n = starts.length * c;
-      double[][] x = new double[n][];
-      float[] y = new float[n * l]; // (N, T, S): the segment after each position
-      for (int i = 0; i < starts.length; i++) {
-        int from = starts[i];
-        for (int ch = 0; ch < c; ch++) {
-          x[i * c + ch] = Batches.column(data.train(), ch, from, l);
-          double[] target = Batches.column(data.train(), ch, from + s, l);
-          for (int k = 0; k < l; k++) {
-            y[(i * c + ch) * l + k] = (float) target[k];
-          }
-        }
-      }
+      NextSegmentBatch batch = NextSegmentBatch.of(data.train(), starts, c, l, s);
+      int n = batch.rows();
+      float[] y = batch.target(); // (N, T, S): the segment after each position
       // the prompts are of the raw segments, before the per-context standardisation
-      float[] prompts = config.prompt() ? network.prompts().embeddings(model.segments(x)) : null;
-      RevIn revIn = RevIn.normalise(x);
-      float[] tokens = new float[n * l];
-      float[] mean = new float[n];
-      float[] std = new float[n];
-      for (int r = 0; r < n; r++) {
-        mean[r] = (float) revIn.mean(r);
-        std[r] = (float) revIn.std(r);
-        for (int k = 0; k < l; k++) {
-          tokens[r * l + k] = (float) x[r][k];
-        }
-      }
+      float[] prompts = config.prompt() ? network.prompts().embeddings(model.segments(batch.context())) : null;
+      NextSegmentBatch.Standardised in = batch.standardise();
+      float[] tokens = in.tokens();
+      float[] mean = in.mean();
+      float[] std = in.std();
       float[] rolledPrompts =
           rollout && prompts != null
               ? rolledPrompts(network, tokens, prompts, n, t, rolloutSteps, mean, std)
