@@ -6,7 +6,7 @@ import dev.sibyl.models.api.WindowModel;
 import dev.sibyl.models.artifact.Weights;
 import dev.sibyl.models.backbone.DecoderState;
 import dev.sibyl.models.backbone.PinnedBackbone;
-import dev.sibyl.models.timellm.RevIn;
+import dev.sibyl.models.norm.RevIn;
 import java.util.Arrays;
 import java.util.Map;
 

@@ -3,7 +3,7 @@ package dev.sibyl.models.autotimes;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.sibyl.models.backbone.DecoderState;
-import dev.sibyl.models.timellm.RevIn;
+import dev.sibyl.models.norm.RevIn;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -1,6 +1,6 @@
 package dev.sibyl.models.autotimes;
 
-import dev.sibyl.models.timellm.RevIn;
+import dev.sibyl.models.norm.RevIn;
 import dev.sibyl.models.train.Batches;
 
 /**

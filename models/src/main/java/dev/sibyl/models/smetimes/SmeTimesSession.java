@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.sibyl.models.autotimes.SegmentStreams;
 import dev.sibyl.models.backbone.DecoderState;
-import dev.sibyl.models.timellm.RevIn;
+import dev.sibyl.models.norm.RevIn;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDScope;
 import dev.sibyl.models.api.WindowModel;
 import dev.sibyl.models.artifact.Weights;
 import dev.sibyl.models.backbone.DecoderState;
+import dev.sibyl.models.norm.RevIn;
 import java.util.Arrays;
 import java.util.Map;
 

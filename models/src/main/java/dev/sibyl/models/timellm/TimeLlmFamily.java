@@ -14,6 +14,7 @@ import dev.sibyl.models.api.TrainingResult;
 import dev.sibyl.models.api.WindowModel;
 import dev.sibyl.models.artifact.Weights;
 import dev.sibyl.models.backbone.DecoderState;
+import dev.sibyl.models.norm.RevIn;
 import dev.sibyl.models.runtime.ModelRuntime;
 import dev.sibyl.models.train.Batches;
 import dev.sibyl.models.train.EpochLoop;

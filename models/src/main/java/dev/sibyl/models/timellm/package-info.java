@@ -1,6 +1,6 @@
 /**
  * Time-LLM (Jin et al., ICLR 2024): a frozen decoder-only language model reprogrammed for
- * forecasting. One class per stage: {@link dev.sibyl.models.timellm.RevIn}, {@link
+ * forecasting. One class per stage: {@link dev.sibyl.models.norm.RevIn}, {@link
  * dev.sibyl.models.timellm.PatchEmbedding}, {@link dev.sibyl.models.timellm.ReprogrammingLayer},
  * {@link dev.sibyl.models.timellm.PromptBuilder}, the wiring around the backbone ({@code
  * TimeLlmNetwork}), the model {@link dev.sibyl.models.timellm.TimeLlm} and the trainable family

@@ -24,6 +24,7 @@ import dev.sibyl.models.artifact.Manifest;
 import dev.sibyl.models.backbone.Decoder;
 import dev.sibyl.models.backbone.DecoderState;
 import dev.sibyl.models.backbone.TinyLm;
+import dev.sibyl.models.norm.RevIn;
 import dev.sibyl.models.runtime.DeviceConfig;
 import dev.sibyl.models.runtime.ModelRuntime;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package dev.sibyl.models.timellm;
+package dev.sibyl.models.norm;
 
 /**
  * Reversible instance normalisation without the affine part (Kim et al., ICLR 2022, as Time-LLM's
