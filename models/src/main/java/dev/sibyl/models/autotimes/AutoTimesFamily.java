@@ -4,7 +4,6 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import dev.sibyl.models.api.ModelFamily;
 import dev.sibyl.models.api.TrainingData;
@@ -162,7 +161,6 @@ public final class AutoTimesFamily implements ModelFamily {
     EpochLoop.BatchStep step = starts -> {
       NextSegmentBatch batch = NextSegmentBatch.of(data.train(), starts, c, l, s);
       int n = batch.rows();
-      float[] y = batch.target(); // (N, T, S): the segment after each position
       String[] texts = config.calendar() ? new String[n * t] : null; // (N, T)
       if (texts != null) {
         // every channel of a window shares its rows' times; the LLM passes of new texts run here,
@@ -180,23 +178,18 @@ public final class AutoTimesFamily implements ModelFamily {
       }
       NextSegmentBatch.Standardised in = batch.standardise();
       float[] tokens = in.tokens();
-      float[] mean = in.mean();
-      float[] std = in.std();
       double loss;
       try (NDScope scope = new NDScope();
           DecoderState state = network.newState(n)) {
-        var m = network.manager();
-        NDArray target = ModelRuntime.owned(m, y, new Shape(n, t, s));
-        NDArray mu = ModelRuntime.owned(m, mean, new Shape(n, 1, 1));
-        NDArray sigma = ModelRuntime.owned(m, std, new Shape(n, 1, 1));
+        NextSegmentBatch.LossArrays a = batch.lossArrays(network.manager(), in, s);
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
           // next-token loss at every position, on the data's scale
           NDArray raw =
               texts == null
                   ? network.forward(network.manager(), tokens, n, 0, state)
                   : network.forward(network.manager(), tokens, n, texts, state);
-          NDArray out = raw.mul(sigma).add(mu);
-          NDArray mse = out.sub(target).square().mean();
+          NDArray out = raw.mul(a.std()).add(a.mean());
+          NDArray mse = out.sub(a.target()).square().mean();
           collector.backward(mse);
           loss = mse.getFloat();
         }

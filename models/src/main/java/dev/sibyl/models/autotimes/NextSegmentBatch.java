@@ -1,6 +1,10 @@
 package dev.sibyl.models.autotimes;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import dev.sibyl.models.norm.RevIn;
+import dev.sibyl.models.runtime.ModelRuntime;
 import dev.sibyl.models.train.Batches;
 
 /**
@@ -22,6 +26,15 @@ public record NextSegmentBatch(double[][] context, float[] target) {
    * @param std each row's standard deviation
    */
   public record Standardised(float[] tokens, float[] mean, float[] std) {}
+
+  /**
+   * What the loss needs beside the model's output, as arrays libtorch owns.
+   *
+   * @param target the segment after every token, data's scale; shape (N, T, S)
+   * @param mean each row's mean; shape (N, 1, 1)
+   * @param std each row's standard deviation; shape (N, 1, 1)
+   */
+  public record LossArrays(NDArray target, NDArray mean, NDArray std) {}
 
   /**
    * Cuts the batch's rows from the training split.
@@ -75,5 +88,23 @@ public record NextSegmentBatch(double[][] context, float[] target) {
       }
     }
     return new Standardised(tokens, mean, std);
+  }
+
+  /**
+   * The target and the rows' statistics in {@code manager}, to put a standardised output back on the
+   * data's scale and score it.
+   *
+   * @param manager the manager of the batch's arrays (closed with its scope)
+   * @param in this batch's {@link #standardise} result
+   * @param segment S
+   * @return the three arrays
+   */
+  public LossArrays lossArrays(NDManager manager, Standardised in, int segment) {
+    int n = rows();
+    int t = n == 0 ? 0 : target.length / n / segment;
+    return new LossArrays(
+        ModelRuntime.owned(manager, target, new Shape(n, t, segment)),
+        ModelRuntime.owned(manager, in.mean(), new Shape(n, 1, 1)),
+        ModelRuntime.owned(manager, in.std(), new Shape(n, 1, 1)));
   }
 }

@@ -167,25 +167,23 @@ public final class SmeTimesFamily implements ModelFamily {
     EpochLoop.BatchStep step = starts -> {
       NextSegmentBatch batch = NextSegmentBatch.of(data.train(), starts, c, l, s);
       int n = batch.rows();
-      float[] y = batch.target(); // (N, T, S): the segment after each position
       // the prompts are of the raw segments, before the per-context standardisation
       float[] prompts = config.prompt() ? network.prompts().embeddings(model.segments(batch.context())) : null;
       NextSegmentBatch.Standardised in = batch.standardise();
       float[] tokens = in.tokens();
-      float[] mean = in.mean();
-      float[] std = in.std();
       float[] rolledPrompts =
           rollout && prompts != null
-              ? rolledPrompts(network, tokens, prompts, n, t, rolloutSteps, mean, std)
+              ? rolledPrompts(network, tokens, prompts, n, t, rolloutSteps, in.mean(), in.std())
               : null;
       double loss;
       List<DecoderState> rolled = new ArrayList<>();
       try (NDScope scope = new NDScope();
           DecoderState state = network.newState(n)) {
         var m = network.manager();
-        NDArray target = ModelRuntime.owned(m, y, new Shape(n, t, s));
-        NDArray mu = ModelRuntime.owned(m, mean, new Shape(n, 1, 1));
-        NDArray sigma = ModelRuntime.owned(m, std, new Shape(n, 1, 1));
+        NextSegmentBatch.LossArrays a = batch.lossArrays(m, in, s);
+        NDArray target = a.target();
+        NDArray mu = a.mean();
+        NDArray sigma = a.std();
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
           SmeTimesNetwork.Output out = network.forward(m, tokens, prompts, n, 0, null, state);
           NDArray mse = out.prediction().mul(sigma).add(mu).sub(target).square().mean();
