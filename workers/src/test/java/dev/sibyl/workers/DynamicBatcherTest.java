@@ -122,6 +122,36 @@ class DynamicBatcherTest {
     }
   }
 
+  /**
+   * The queue delay counts from a request's arrival: requests that waited behind a long model call
+   * run as soon as it ends, in one batch, instead of waiting the whole delay again (which left the
+   * model idle while the queue held work).
+   */
+  @Test
+  void theQueueDelayCountsFromTheFirstRequestsArrival() throws Exception {
+    CountDownLatch entered = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    Duration delay = Duration.ofMillis(1000);
+    try (DynamicBatcher batcher =
+        new DynamicBatcher("gated", new Gated(dlinear, entered, release), new BatchingConfig(8, delay, 16))) {
+      CompletableFuture<double[][][]> running = batcher.submit(Ett.windows(1, L, 0), H);
+      assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue(); // alone, after its delay
+      CompletableFuture<double[][][]> q1 = batcher.submit(Ett.windows(1, L, 1), H);
+      CompletableFuture<double[][][]> q2 = batcher.submit(Ett.windows(1, L, 2), H);
+      Thread.sleep(delay.toMillis() + 100); // both have waited their whole delay behind the call
+
+      long opened = System.nanoTime();
+      release.countDown();
+      q1.get(10, TimeUnit.SECONDS);
+      q2.get(10, TimeUnit.SECONDS);
+      long waitedMillis = (System.nanoTime() - opened) / 1_000_000;
+
+      assertThat(running).isCompleted();
+      assertThat(waitedMillis).isLessThan(delay.toMillis() / 2);
+      assertThat(batcher.stats().batches()).isEqualTo(2); // q1 and q2 together
+    }
+  }
+
   @Test
   void closeFailsQueuedRequestsAndRefusesNewOnes() throws Exception {
     CountDownLatch entered = new CountDownLatch(1);

@@ -38,6 +38,12 @@ import picocli.CommandLine.Spec;
  * per-series KV cache (AutoTimes, SMETimes) decodes one new token per channel, and the batched
  * run decodes the new tokens of many series in one call. {@code --threads} sets PyTorch's
  * intra-op threads for both runs (it must be set before the engine starts).
+ *
+ * <p>Why a long warm-up by default: measured on the project's 2-core machine, the JIT's C2
+ * compiler thread used 40-90% of a core through the first 50 s of batch-1 load and again when the
+ * batched run started new code paths; a few seconds of warm-up measured that compilation, not the
+ * worker, and it fell unevenly on the two runs. A worker runs for days: the figures that matter are
+ * its steady state.
  */
 @Command(
     name = "workers",
@@ -71,7 +77,7 @@ public final class WorkersBenchCommand implements Callable<Integer> {
   @Option(names = "--seconds", paramLabel = "S", defaultValue = "10", description = "Measured seconds per run (default ${DEFAULT-VALUE}).")
   private int seconds;
 
-  @Option(names = "--warmup", paramLabel = "S", defaultValue = "2", description = "Warm-up seconds per run (default ${DEFAULT-VALUE}).")
+  @Option(names = "--warmup", paramLabel = "S", defaultValue = "30", description = "Unmeasured seconds before each run (default ${DEFAULT-VALUE}): the JVM compiles the code of each configuration in its first tens of seconds, its compiler thread taking up to a core meanwhile.")
   private int warmup;
 
   @Option(names = "--mode", paramLabel = "stateless|keyed", defaultValue = "stateless", description = "stateless: every request a window of its own; keyed: every series its key and a window advancing by --advance points (default ${DEFAULT-VALUE}).")

@@ -8,6 +8,8 @@ import dev.sibyl.models.backbone.Decoder;
 import dev.sibyl.models.backbone.DecoderState;
 import dev.sibyl.models.runtime.ModelRuntime;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -198,6 +200,31 @@ final class AutoTimesNetwork implements AutoCloseable {
     int t = segments.length / (n * config.segmentLength());
     float[] times = config.useTimestamps() ? timestamps.embeddings(first, t) : null;
     return forward(inputs, segments, n, times, 1, state);
+  }
+
+  /**
+   * The forward pass over new segment tokens of sequences at different places, as the rows of a
+   * stacked state whose caches differ in length (see {@link DecoderState#concat}): as {@link
+   * #forward(NDManager, float[], int, int, DecoderState)}, sequence {@code i}'s first new token at
+   * {@code first[i]}.
+   *
+   * @param first per sequence the place of its first new token; shape (N)
+   */
+  NDArray forward(NDManager inputs, float[] segments, int[] first, DecoderState state) {
+    int n = first.length;
+    boolean shared = Arrays.stream(first).allMatch(f -> f == first[0]);
+    if (shared || config.calendar() || !config.useTimestamps()) {
+      return forward(inputs, segments, n, first[0], state); // positions only name the texts
+    }
+    int t = segments.length / (n * config.segmentLength());
+    int d = decoder.config().dim();
+    float[] times = new float[n * t * d];
+    Map<Integer, float[]> byPlace = new HashMap<>();
+    for (int i = 0; i < n; i++) {
+      float[] e = byPlace.computeIfAbsent(first[i], f -> timestamps.embeddings(f, t));
+      System.arraycopy(e, 0, times, i * t * d, t * d);
+    }
+    return forward(inputs, segments, n, times, n, state);
   }
 
   /**

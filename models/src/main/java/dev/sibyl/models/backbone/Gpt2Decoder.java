@@ -12,6 +12,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
 import dev.sibyl.models.runtime.ModelRuntime;
 import java.util.Objects;
 
@@ -90,10 +91,18 @@ public final class Gpt2Decoder extends TransformerDecoder {
     int dim = config.dim();
     int hs = config.headSize();
     int nh = config.nHeads();
-    // x = tok_emb + pos_emb: wpe rows [pos, pos + seq), (seq, dim) broadcast over the batch
-    x = x.add(weights.wpe().get(scope, new NDIndex("{}:{}", pos, pos + seq)));
-    // causal mask (seq, pos + seq); a single new position sees every cached one
-    NDArray mask = seq == 1 ? null : LlamaDecoder.causalMask(scope, 1, (int) seq, pos);
+    // x = tok_emb + pos_emb: wpe rows [pos, pos + seq), (seq, dim) broadcast over the batch; a
+    // padded state's rows each at their own positions, (b, seq, dim)
+    if (state.paddingOrNull() == null) {
+      x = x.add(weights.wpe().get(scope, new NDIndex("{}:{}", pos, pos + seq)));
+    } else {
+      int[] at = tokenPositions(state, (int) b, (int) seq);
+      NDArray rows = ModelRuntime.owned(scope, at, new Shape(at.length));
+      x = x.add(weights.wpe().get(scope, new NDIndex("{}", rows)).reshape(b, seq, dim));
+    }
+    // causal mask (seq, pos + seq), with a padded row's padding; a single new position of an
+    // unpadded state sees every cached one
+    NDArray mask = attentionMask(scope, state, (int) b, 1, (int) seq);
     // sqrt(head_size), an array rather than a number: autograd saves it (see ModelRuntime.scalar)
     NDArray scale = ModelRuntime.scalar(scope, (float) Math.sqrt(hs));
 

@@ -112,12 +112,23 @@ public final class LlamaDecoder extends TransformerDecoder {
     int hs = config.headSize();
     int nKv = config.nKvHeads();
     int group = config.groupSize();
-    // RoPE angles of the new positions, (seq, 1, hs), broadcast over batch and heads
-    NDIndex positions = new NDIndex().addSliceDim(pos, pos + seq); // no string to parse per pass
-    NDArray cos = ropeCos.get(scope, positions);
-    NDArray sin = ropeSin.get(scope, positions);
-    // causal mask over (group * seq query rows, pos + seq keys); a single new position sees all
-    NDArray mask = seq == 1 ? null : causalMask(scope, group, (int) seq, pos);
+    // RoPE angles of the new positions, (seq, 1, hs) broadcast over batch and heads; a padded
+    // state's rows each at their own positions, (b, seq, 1, hs)
+    NDArray cos;
+    NDArray sin;
+    if (state.paddingOrNull() == null) {
+      NDIndex positions = new NDIndex().addSliceDim(pos, pos + seq); // no string to parse per pass
+      cos = ropeCos.get(scope, positions);
+      sin = ropeSin.get(scope, positions);
+    } else {
+      int[] at = tokenPositions(state, (int) b, (int) seq);
+      NDIndex rows = new NDIndex("{}", ModelRuntime.owned(scope, at, new Shape(at.length)));
+      cos = ropeCos.get(scope, rows).reshape(b, seq, 1, hs);
+      sin = ropeSin.get(scope, rows).reshape(b, seq, 1, hs);
+    }
+    // causal mask over (group * seq query rows, pos + seq keys), with a padded row's padding;
+    // a single new position of an unpadded state sees all
+    NDArray mask = attentionMask(scope, state, (int) b, group, (int) seq);
 
     for (int l = 0; l < newKeys.length; l++) {
       LayerWeights lw = weights.layers().get(l);
@@ -208,21 +219,6 @@ public final class LlamaDecoder extends TransformerDecoder {
     NDArray joined = cached.concat(fresh, axis);
     joined.attach(scope);
     return joined;
-  }
-
-  /** Additive mask {@code (group * seq, pos + seq)}: row {@code g * seq + i} sees keys to pos+i. */
-  static NDArray causalMask(NDManager scope, int group, int seq, int pos) {
-    int keys = pos + seq;
-    float[] mask = new float[group * seq * keys];
-    for (int g = 0; g < group; g++) {
-      for (int i = 0; i < seq; i++) {
-        int row = (g * seq + i) * keys;
-        for (int t = pos + i + 1; t < keys; t++) {
-          mask[row + t] = Float.NEGATIVE_INFINITY;
-        }
-      }
-    }
-    return ModelRuntime.owned(scope, mask, new Shape(group * seq, keys));
   }
 
   /**

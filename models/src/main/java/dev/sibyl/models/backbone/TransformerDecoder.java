@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import dev.sibyl.models.runtime.ModelRuntime;
 import java.util.Objects;
 
 /**
@@ -122,6 +123,71 @@ abstract class TransformerDecoder implements Decoder {
    */
   abstract NDArray forwardLayers(
       NDArray x, DecoderState state, NDArray[] newKeys, NDArray[] newValues, NDManager scope);
+
+  /**
+   * The positions of the new tokens of every row, row-major {@code (batch * seq)}: row {@code r}'s
+   * tokens start at its own position, {@code state.position() - state.padding(r)}.
+   */
+  static int[] tokenPositions(DecoderState state, int batch, int seq) {
+    int[] at = new int[batch * seq];
+    for (int r = 0; r < batch; r++) {
+      int first = state.position() - state.padding(r);
+      for (int i = 0; i < seq; i++) {
+        at[r * seq + i] = first + i;
+      }
+    }
+    return at;
+  }
+
+  /**
+   * The additive attention mask of a pass of {@code seq} new positions over {@code state}, for
+   * scores {@code (batch, kvHeads, group * seq, pos + seq)} whose query rows are {@code (group,
+   * seq)}: new position {@code i} sees the keys up to its own; a padded row (see {@link
+   * DecoderState}) sees none of its padding. Null when nothing is masked (one new position, no
+   * padding).
+   *
+   * @return {@code (group * seq, pos + seq)} without padding, else {@code (batch, 1, group * seq,
+   *     pos + seq)}; in {@code scope}; or null
+   */
+  static NDArray attentionMask(NDManager scope, DecoderState state, int batch, int group, int seq) {
+    int[] padding = state.paddingOrNull();
+    int pos = state.position();
+    if (padding == null) {
+      return seq == 1 ? null : causalMask(scope, group, seq, pos);
+    }
+    int keys = pos + seq;
+    int rows = group * seq;
+    float[] mask = new float[batch * rows * keys];
+    for (int b = 0; b < batch; b++) {
+      for (int g = 0; g < group; g++) {
+        for (int i = 0; i < seq; i++) {
+          int row = ((b * group + g) * seq + i) * keys;
+          for (int t = 0; t < padding[b]; t++) {
+            mask[row + t] = Float.NEGATIVE_INFINITY;
+          }
+          for (int t = pos + i + 1; t < keys; t++) {
+            mask[row + t] = Float.NEGATIVE_INFINITY;
+          }
+        }
+      }
+    }
+    return ModelRuntime.owned(scope, mask, new Shape(batch, 1, rows, keys));
+  }
+
+  /** Additive mask {@code (group * seq, pos + seq)}: row {@code g * seq + i} sees keys to pos+i. */
+  static NDArray causalMask(NDManager scope, int group, int seq, int pos) {
+    int keys = pos + seq;
+    float[] mask = new float[group * seq * keys];
+    for (int g = 0; g < group; g++) {
+      for (int i = 0; i < seq; i++) {
+        int row = (g * seq + i) * keys;
+        for (int t = pos + i + 1; t < keys; t++) {
+          mask[row + t] = Float.NEGATIVE_INFINITY;
+        }
+      }
+    }
+    return ModelRuntime.owned(scope, mask, new Shape(group * seq, keys));
+  }
 
   /** Moves an array (e.g. a transposed view) into the weights' manager. */
   protected NDArray inManager(NDArray view) {

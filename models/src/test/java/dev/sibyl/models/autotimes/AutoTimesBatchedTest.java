@@ -223,19 +223,25 @@ class AutoTimesBatchedTest {
   }
 
   @Test
-  void stackedDecoderStatesMustAgreeInPosition() {
+  void stackedDecoderStatesMustAgreeInLayersAndBeSplitAtTheirOwnPositions() {
     AutoTimes model = model();
     try (AutoTimesSession a = model.openSession(Arrays.copyOf(columns[0], L));
-        AutoTimesSession b = model.openSession(Arrays.copyOf(columns[1], L))) {
+        AutoTimesSession b = model.openSession(Arrays.copyOf(columns[1], L));
+        DecoderState fresh = model.network().newState(2)) {
       b.append(Arrays.copyOfRange(columns[1], L, L + S));
       DecoderState sa = a.decoderState();
       DecoderState sb = b.decoderState();
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DecoderState.concat(List.of(sa, sb)));
-      assertTrue(e.getMessage().contains("position 4 and 5"), e.getMessage());
-      try (DecoderState one = DecoderState.concat(List.of(sa))) {
-        assertEquals(1, one.batch());
-        IllegalArgumentException split = assertThrows(IllegalArgumentException.class, () -> one.splitInto(List.of(sa, sb)));
-        assertTrue(split.getMessage().contains("2 rows"), split.getMessage());
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DecoderState.concat(List.of(sa, fresh)));
+      assertTrue(e.getMessage().contains("layers cached"), e.getMessage());
+      try (DecoderState both = DecoderState.concat(List.of(sa, sb))) {
+        // a at 4 segments, b at 5: a's row is padded by one slot
+        assertEquals(5, both.position());
+        assertEquals(1, both.padding(0));
+        assertEquals(0, both.padding(1));
+        IllegalArgumentException rows = assertThrows(IllegalArgumentException.class, () -> both.splitInto(List.of(sa)));
+        assertTrue(rows.getMessage().contains("1 rows"), rows.getMessage());
+        IllegalArgumentException mixed = assertThrows(IllegalArgumentException.class, () -> both.splitInto(List.of(fresh)));
+        assertTrue(mixed.getMessage().contains("different positions"), mixed.getMessage());
       }
       assertThrows(IllegalArgumentException.class, () -> DecoderState.concat(List.of()));
     }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import java.util.List;
 import java.util.Random;
 
 /** Checks every {@link Decoder} must pass: shapes, and the KV cache equals full recomputation. */
@@ -42,6 +43,66 @@ final class DecoderChecks {
         assertThat(first.getShape()).isEqualTo(new Shape(2, 10, c.dim()));
         if (c.nLayers() > 1) {
           assertThat(LlamaDecoderTest.maxAbsDiff(full, first)).isGreaterThan(1e-4f);
+        }
+      }
+    }
+    raggedRowsDecodeAsAlone(decoder, seed);
+  }
+
+  /**
+   * Sequences at different positions stacked into one state ({@link DecoderState#concat} pads the
+   * shorter) decode as they do alone: a pass of one token, then of two (causal within the pass and
+   * masked padding), then, split back, one more token each on their own states.
+   */
+  static void raggedRowsDecodeAsAlone(Decoder decoder, long seed) {
+    DecoderConfig c = decoder.config();
+    int[] prefix = {3, 6}; // tokens already cached: sequence a (1 row), sequence b (2 rows)
+    int[] batch = {1, 2};
+    int extra = 4; // 1 + 2 stacked, then 1 alone
+    try (NDManager scope = NDManager.newBaseManager(decoder.device())) {
+      Random random = new Random(seed);
+      NDArray[] emb = new NDArray[2];
+      NDArray[] alone = new NDArray[2]; // the reference: each sequence in one pass, (rows, n, dim)
+      for (int s = 0; s < 2; s++) {
+        int n = prefix[s] + extra;
+        int[] ids = new int[batch[s] * n];
+        for (int i = 0; i < ids.length; i++) {
+          ids[i] = random.nextInt(c.vocabSize());
+        }
+        emb[s] = decoder.tokenEmbeddings(scope.create(ids, new Shape(batch[s], n)));
+        try (DecoderState state = decoder.newState(batch[s])) {
+          alone[s] = decoder.forward(emb[s], state);
+        }
+      }
+      try (DecoderState a = decoder.newState(1);
+          DecoderState b = decoder.newState(2)) {
+        List<DecoderState> states = List.of(a, b);
+        for (int s = 0; s < 2; s++) {
+          decoder.forward(emb[s].get(":, 0:{}, :", prefix[s]), states.get(s));
+        }
+        int[] done = prefix.clone();
+        for (int seq : new int[] {1, 2}) {
+          NDArray in = emb[0].get(":, {}:{}, :", done[0], done[0] + seq)
+              .concat(emb[1].get(":, {}:{}, :", done[1], done[1] + seq), 0);
+          try (DecoderState stacked = DecoderState.concat(states)) {
+            assertThat(stacked.padding(0)).isEqualTo(3);
+            assertThat(stacked.padding(1)).isZero();
+            NDArray out = decoder.forward(in, stacked);
+            stacked.splitInto(states);
+            for (int s = 0; s < 2; s++) {
+              NDArray rows = s == 0 ? out.get("0:1") : out.get("1:3");
+              NDArray ref = alone[s].get(":, {}:{}, :", done[s], done[s] + seq);
+              assertThat(LlamaDecoderTest.maxAbsDiff(ref, rows)).isLessThan(1e-4f);
+              done[s] += seq;
+              assertThat(states.get(s).position()).isEqualTo(done[s]);
+              assertThat(states.get(s).padding(0)).isZero();
+            }
+          }
+        }
+        for (int s = 0; s < 2; s++) {
+          NDArray out = decoder.forward(emb[s].get(":, {}:{}, :", done[s], done[s] + 1), states.get(s));
+          NDArray ref = alone[s].get(":, {}:{}, :", done[s], done[s] + 1);
+          assertThat(LlamaDecoderTest.maxAbsDiff(ref, out)).isLessThan(1e-4f);
         }
       }
     }
