@@ -196,10 +196,12 @@ public final class TimeLlmFamily implements ModelFamily {
       double loss;
       try (NDScope scope = new NDScope();
           DecoderState state = network.newState(n)) {
+        // owned copies, as the other families make them: autograd saves sigma for the backward
+        // pass, which must not read a Java buffer (see ModelRuntime.owned)
         var m = network.manager();
-        NDArray target = m.create(y, new Shape(n, h));
-        NDArray mu = m.create(mean, new Shape(n, 1));
-        NDArray sigma = m.create(std, new Shape(n, 1));
+        NDArray target = ModelRuntime.owned(m, y, new Shape(n, h));
+        NDArray mu = ModelRuntime.owned(m, mean, new Shape(n, 1));
+        NDArray sigma = ModelRuntime.owned(m, std, new Shape(n, 1));
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
           // the loss is on the data's scale, as the reference de-normalises before it
           NDArray out = network.forward(x, prompts, state).mul(sigma).add(mu);
