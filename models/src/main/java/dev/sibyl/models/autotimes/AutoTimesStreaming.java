@@ -111,8 +111,8 @@ public final class AutoTimesStreaming implements KeyedForecaster {
    * <p>One session per request key holds all its channels (one cache row each), so a request
    * stacks one cache into a shared pass however many channels it has. Cross-series batching: the
    * series new or to be rebuilt open in one pass, then the segments completed since each series'
-   * boundary are appended a step at a time, the series whose caches hold the same number of
-   * segments decoded in one pass (see {@link AutoTimesSession#appendEach}), and the rollouts beyond
+   * boundary are appended a step at a time, the new tokens of all of them decoded in one pass
+   * whatever their caches' lengths (see {@link AutoTimesSession#appendEach}), and the rollouts beyond
    * one segment run together. Requests repeating a key run in later rounds, and a round holds at
    * most {@link #maxSeries()} series, so that the least-recently-used eviction never closes a
    * session the round still uses. A failing round drops the sessions of its series (they rebuild
