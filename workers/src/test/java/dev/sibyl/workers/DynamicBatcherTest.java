@@ -3,6 +3,7 @@ package dev.sibyl.workers;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sibyl.models.api.ForwardingWindowModel;
 import dev.sibyl.models.api.WindowModel;
 import dev.sibyl.models.controls.Dlinear;
 import dev.sibyl.models.controls.DlinearFamily;
@@ -194,13 +195,12 @@ class DynamicBatcherTest {
   }
 
   /** The real model behind a gate, so that a test can hold the batcher thread inside predict. */
-  private static final class Gated implements WindowModel {
-    private final WindowModel inner;
+  private static final class Gated extends ForwardingWindowModel {
     private final CountDownLatch entered;
     private final CountDownLatch release;
 
     Gated(WindowModel inner, CountDownLatch entered, CountDownLatch release) {
-      this.inner = inner;
+      super(inner);
       this.entered = entered;
       this.release = release;
     }
@@ -215,52 +215,7 @@ class DynamicBatcherTest {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
-      return inner.predict(windows, horizon);
-    }
-
-    @Override
-    public String family() {
-      return inner.family();
-    }
-
-    @Override
-    public String version() {
-      return inner.version();
-    }
-
-    @Override
-    public int lookback() {
-      return inner.lookback();
-    }
-
-    @Override
-    public int horizon() {
-      return inner.horizon();
-    }
-
-    @Override
-    public int channels() {
-      return inner.channels();
-    }
-
-    @Override
-    public boolean autoregressive() {
-      return inner.autoregressive();
-    }
-
-    @Override
-    public Map<String, String> hyperparameters() {
-      return inner.hyperparameters();
-    }
-
-    @Override
-    public long parametersTrainable() {
-      return inner.parametersTrainable();
-    }
-
-    @Override
-    public long parametersTotal() {
-      return inner.parametersTotal();
+      return delegate().predict(windows, horizon);
     }
   }
 }

@@ -67,51 +67,7 @@ class BatchedForecasterTest {
 
   /** The model, counting its calls. */
   private static WindowModel counting(WindowModel model, int[] calls) {
-    return new WindowModel() {
-      @Override
-      public String family() {
-        return model.family();
-      }
-
-      @Override
-      public String version() {
-        return model.version();
-      }
-
-      @Override
-      public int lookback() {
-        return model.lookback();
-      }
-
-      @Override
-      public int horizon() {
-        return model.horizon();
-      }
-
-      @Override
-      public int channels() {
-        return model.channels();
-      }
-
-      @Override
-      public boolean autoregressive() {
-        return model.autoregressive();
-      }
-
-      @Override
-      public Map<String, String> hyperparameters() {
-        return model.hyperparameters();
-      }
-
-      @Override
-      public long parametersTrainable() {
-        return model.parametersTrainable();
-      }
-
-      @Override
-      public long parametersTotal() {
-        return model.parametersTotal();
-      }
+    return new ForwardingWindowModel(model) {
 
       @Override
       public double[][][] predict(double[][][] windows, int horizon) {

@@ -2,6 +2,7 @@ package dev.sibyl.streams.core;
 
 import dev.sibyl.models.api.BatchedForecaster;
 import dev.sibyl.models.api.ForecastResult;
+import dev.sibyl.models.api.ForwardingWindowModel;
 import dev.sibyl.models.api.Forecaster;
 import dev.sibyl.models.api.JointForecaster;
 import dev.sibyl.models.api.KeyedServing;
@@ -11,7 +12,6 @@ import dev.sibyl.models.api.WindowModel;
 import dev.sibyl.models.interval.SplitConformal;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -144,14 +144,13 @@ public final class PooledForecaster {
    * A stand-in for the model inside the point model: records the windows it is asked (answers null)
    * or answers them in order. Used by one thread for one forecast.
    */
-  private static final class StandIn implements WindowModel {
-    private final WindowModel model;
+  private static final class StandIn extends ForwardingWindowModel {
     private final double[][] answers; // (calls, horizon), or null when recording
     private final List<double[]> windows = new ArrayList<>(); // (calls, lookback)
     private int calls;
 
     StandIn(WindowModel model, double[][] answers) {
-      this.model = model;
+      super(model);
       this.answers = answers;
     }
 
@@ -171,51 +170,6 @@ public final class PooledForecaster {
       }
       calls++;
       return out;
-    }
-
-    @Override
-    public String family() {
-      return model.family();
-    }
-
-    @Override
-    public String version() {
-      return model.version();
-    }
-
-    @Override
-    public int lookback() {
-      return model.lookback();
-    }
-
-    @Override
-    public int horizon() {
-      return model.horizon();
-    }
-
-    @Override
-    public int channels() {
-      return model.channels();
-    }
-
-    @Override
-    public boolean autoregressive() {
-      return model.autoregressive();
-    }
-
-    @Override
-    public Map<String, String> hyperparameters() {
-      return model.hyperparameters();
-    }
-
-    @Override
-    public long parametersTrainable() {
-      return model.parametersTrainable();
-    }
-
-    @Override
-    public long parametersTotal() {
-      return model.parametersTotal();
     }
   }
 }
