@@ -24,12 +24,15 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Cross-series batching of AutoTimes' KV caches ({@link AutoTimesStreaming#forecastAll}): on the
  * real stories260K backbone and ETTh1 columns, at a small scale (segments of 8, context 32, bound 7
  * segments), the batched answers equal one-series-at-a-time answers, also when the series' caches
- * hold different numbers of segments, when a series reaches its bound, when a key repeats, and
+ * hold different numbers of segments (with and without the LLM: each row's position also names
+ * its timestamp text), when a series reaches its bound, when a key repeats, and
  * when the series outnumber the cache.
  */
 class AutoTimesBatchedTest {
@@ -58,7 +61,13 @@ class AutoTimesBatchedTest {
   }
 
   private static AutoTimes model() {
+    return model(true);
+  }
+
+  /** The small model, with or without the LLM (without it, positions still name the timestamp texts). */
+  private static AutoTimes model(boolean llm) {
     Map<String, String> hp = new HashMap<>();
+    hp.put(AutoTimesConfig.LLM, Boolean.toString(llm));
     hp.put(AutoTimesConfig.BACKBONE, TinyLm.file(TinyLm.CHECKPOINT).toString());
     hp.put(AutoTimesConfig.SEGMENT_LENGTH, "" + S);
     hp.put(AutoTimesConfig.MLP_HIDDEN, "16");
@@ -91,9 +100,10 @@ class AutoTimesBatchedTest {
     }
   }
 
-  @Test
-  void batchedAnswersEqualOneSeriesAtATimeAcrossCacheLengthsAndTheBound() {
-    AutoTimes model = model();
+  @ParameterizedTest(name = "llm={0}")
+  @ValueSource(booleans = {true, false})
+  void batchedAnswersEqualOneSeriesAtATimeAcrossCacheLengthsAndTheBound(boolean llm) {
+    AutoTimes model = model(llm);
     try (AutoTimesStreaming batched = new AutoTimesStreaming(model, 16);
         AutoTimesStreaming reference = new AutoTimesStreaming(model, 16)) {
       // 1. Three new series open in one pass; a fresh session is the stateless forecast
