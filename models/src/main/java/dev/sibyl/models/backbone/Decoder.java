@@ -74,6 +74,22 @@ public interface Decoder extends AutoCloseable {
   NDArray forward(NDArray inputEmbeddings, DecoderState state, int useLayers);
 
   /**
+   * As {@link #forward(NDArray, DecoderState, int)}, but returns the residual stream after the last
+   * block used, before the final norm: what a model reading features out of a truncated decoder
+   * sees without the norm trained for the classifier of the full stack.
+   *
+   * @param inputEmbeddings the inputs {@code (batch, seq, dim)} at positions {@code
+   *     [state.position(), state.position() + seq)}
+   * @param state the sequence's state; its position advances by {@code seq}
+   * @param useLayers how many blocks to run, in {@code [1, nLayers]}; fixed per state
+   * @return the residual stream {@code (batch, seq, dim)}, in the manager of {@code
+   *     inputEmbeddings}
+   * @throws IllegalArgumentException on a shape, batch or layer-count mismatch
+   * @throws IllegalStateException when the state is closed or would pass {@code maxSeqLen}
+   */
+  NDArray forwardResidual(NDArray inputEmbeddings, DecoderState state, int useLayers);
+
+  /**
    * Runs all blocks; see {@link #forward(NDArray, DecoderState, int)}.
    *
    * @param inputEmbeddings the inputs {@code (batch, seq, dim)}

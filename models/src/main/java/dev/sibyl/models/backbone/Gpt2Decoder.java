@@ -80,7 +80,7 @@ public final class Gpt2Decoder extends TransformerDecoder {
    * scope}, the new caches to {@code newKeys} / {@code newValues}.
    *
    * @param x input embeddings {@code (batch, seq, dim)}
-   * @return hidden states after ln_f {@code (batch, seq, dim)}
+   * @return the residual stream after the last block used {@code (batch, seq, dim)}
    */
   @Override
   NDArray forwardLayers(
@@ -147,6 +147,11 @@ public final class Gpt2Decoder extends TransformerDecoder {
       x = x.add(geluTanh(fc).matMul(wprojT[l]).add(lw.bproj()));
     }
 
+    return x;
+  }
+
+  @Override
+  NDArray finalNorm(NDArray x) {
     // final layer norm ln_f
     return layerNorm(x, weights.lnfWeight(), weights.lnfBias());
   }

@@ -100,7 +100,7 @@ public final class LlamaDecoder extends TransformerDecoder {
    * the manager of its first operand); the new caches go to {@code newKeys} / {@code newValues}.
    *
    * @param x input embeddings {@code (batch, seq, dim)}
-   * @return hidden states after the final RMSNorm {@code (batch, seq, dim)}
+   * @return the residual stream after the last block used {@code (batch, seq, dim)}
    */
   @Override
   NDArray forwardLayers(
@@ -188,7 +188,11 @@ public final class LlamaDecoder extends TransformerDecoder {
       x = x.add(hb.matMul(w2T[l]));
     }
 
-    // final rmsnorm
+    return x;
+  }
+
+  @Override
+  NDArray finalNorm(NDArray x) {
     return rmsnorm(x, weights.finalNorm());
   }
 

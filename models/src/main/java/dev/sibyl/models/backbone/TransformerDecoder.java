@@ -70,6 +70,15 @@ abstract class TransformerDecoder implements Decoder {
 
   @Override
   public NDArray forward(NDArray inputEmbeddings, DecoderState state, int useLayers) {
+    return run(inputEmbeddings, state, useLayers, true);
+  }
+
+  @Override
+  public NDArray forwardResidual(NDArray inputEmbeddings, DecoderState state, int useLayers) {
+    return run(inputEmbeddings, state, useLayers, false);
+  }
+
+  private NDArray run(NDArray inputEmbeddings, DecoderState state, int useLayers, boolean normed) {
     Shape in = inputEmbeddings.getShape();
     if (in.dimension() != 3 || in.get(2) != config.dim() || in.get(1) < 1) {
       throw new IllegalArgumentException(
@@ -91,6 +100,9 @@ abstract class TransformerDecoder implements Decoder {
       NDArray[] newKeys = new NDArray[useLayers];
       NDArray[] newValues = new NDArray[useLayers];
       NDArray hidden = forwardLayers(inputEmbeddings, state, newKeys, newValues, scope);
+      if (normed) {
+        hidden = finalNorm(hidden);
+      }
       hidden.attach(caller);
       state.commit(newKeys, newValues, seq);
       return hidden;
@@ -114,15 +126,23 @@ abstract class TransformerDecoder implements Decoder {
   }
 
   /**
-   * The blocks and the final norm. Temporaries go in {@code scope}; the keys and values of the new
-   * positions go to {@code newKeys} / {@code newValues} (one entry per layer used), which {@link
-   * #forward} commits to the state.
+   * The blocks, without the final norm. Temporaries go in {@code scope}; the keys and values of the
+   * new positions go to {@code newKeys} / {@code newValues} (one entry per layer used), which
+   * {@link #forward} commits to the state.
    *
    * @param x input embeddings {@code (batch, seq, dim)}, in {@code scope}
-   * @return hidden states {@code (batch, seq, dim)}
+   * @return the residual stream after the last block used {@code (batch, seq, dim)}
    */
   abstract NDArray forwardLayers(
       NDArray x, DecoderState state, NDArray[] newKeys, NDArray[] newValues, NDManager scope);
+
+  /**
+   * The final norm over the last axis of the residual stream (in the manager of {@code x}).
+   *
+   * @param x the residual stream {@code (batch, seq, dim)}
+   * @return the hidden states the classifier reads
+   */
+  abstract NDArray finalNorm(NDArray x);
 
   /**
    * The positions of the new tokens of every row, row-major {@code (batch * seq)}: row {@code r}'s

@@ -21,6 +21,8 @@ import java.util.Map;
  * @param dFf hidden features kept per patch for the head (128, capped at the LLM width)
  * @param llmLayers backbone blocks used, 0 for all
  * @param llm false for the ablation without the language model
+ * @param headReadsResidual true when the head reads the backbone's residual stream, false for its
+ *     output after the final norm (the reference)
  * @param domain the data set's description in the prompt
  * @param promptTokens the fixed prompt length, 0 to size it from the template
  * @param trainStride every how many training windows an epoch uses (a random offset per epoch)
@@ -42,6 +44,7 @@ public record TimeLlmConfig(
     int dFf,
     int llmLayers,
     boolean llm,
+    boolean headReadsResidual,
     String domain,
     int promptTokens,
     int trainStride,
@@ -69,6 +72,12 @@ public record TimeLlmConfig(
   public static final String LLM_LAYERS = "llm.layers";
   /** Key: false removes the language model (the ablation). */
   public static final String LLM = "llm";
+  /**
+   * Key: what the flatten head reads of the backbone's last block used: {@code normed} (its output
+   * after the checkpoint's final norm, as the reference reads Hugging Face's last hidden state) or
+   * {@code residual} (the residual stream before that norm).
+   */
+  public static final String HEAD_INPUT = "head.input";
   /** Key: the domain description. */
   public static final String DOMAIN = "domain";
   /** Key: the fixed prompt length in tokens (0 = sized from the template). */
@@ -104,6 +113,7 @@ public record TimeLlmConfig(
     d.put(D_FF, "128");
     d.put(LLM_LAYERS, "0");
     d.put(LLM, "true");
+    d.put(HEAD_INPUT, "normed");
     d.put(DOMAIN, "");
     d.put(PROMPT_TOKENS, "0");
     d.put(TRAIN_STRIDE, "1");
@@ -137,16 +147,9 @@ public record TimeLlmConfig(
       throw new IllegalArgumentException(
           "time-llm hyperparameter '" + PATCH_LENGTH + "' must be at most the lookback " + lookback);
     }
-    String llm = hp.getOrDefault(LLM, DEFAULTS.get(LLM)).trim().toLowerCase(Locale.ROOT);
-    if (!llm.equals("true") && !llm.equals("false")) {
-      throw new IllegalArgumentException(
-          "time-llm hyperparameter '" + LLM + "' must be true or false, got '" + llm + "'");
-    }
-    String schedule = hp.getOrDefault(LR_SCHEDULE, DEFAULTS.get(LR_SCHEDULE)).trim().toLowerCase(Locale.ROOT);
-    if (!schedule.equals("type1") && !schedule.equals("onecycle")) {
-      throw new IllegalArgumentException(
-          "time-llm hyperparameter '" + LR_SCHEDULE + "' must be type1 or onecycle, got '" + schedule + "'");
-    }
+    String llm = choice(hp, LLM, "true", "false");
+    String headInput = choice(hp, HEAD_INPUT, "normed", "residual");
+    String schedule = choice(hp, LR_SCHEDULE, "type1", "onecycle");
     return new TimeLlmConfig(
         lookback,
         horizon,
@@ -159,6 +162,7 @@ public record TimeLlmConfig(
         positive(hp, D_FF),
         integer(hp, LLM_LAYERS, 0),
         llm.equals("true"),
+        headInput.equals("residual"),
         hp.getOrDefault(DOMAIN, ""),
         integer(hp, PROMPT_TOKENS, 0),
         positive(hp, TRAIN_STRIDE),
@@ -167,6 +171,15 @@ public record TimeLlmConfig(
         hp.getOrDefault(BACKBONE, ""),
         hp.getOrDefault(BACKBONE_SHA256, ""),
         hp.getOrDefault(TOKENIZER, ""));
+  }
+
+  private static String choice(Map<String, String> hp, String key, String first, String second) {
+    String value = hp.getOrDefault(key, DEFAULTS.get(key)).trim().toLowerCase(Locale.ROOT);
+    if (!value.equals(first) && !value.equals(second)) {
+      throw new IllegalArgumentException(
+          "time-llm hyperparameter '" + key + "' must be " + first + " or " + second + ", got '" + value + "'");
+    }
+    return value;
   }
 
   private static int positive(Map<String, String> hp, String key) {
@@ -244,6 +257,7 @@ public record TimeLlmConfig(
     m.put(D_FF, "" + dFf);
     m.put(LLM_LAYERS, "" + llmLayers);
     m.put(LLM, "" + llm);
+    m.put(HEAD_INPUT, headReadsResidual ? "residual" : "normed");
     m.put(DOMAIN, domain);
     m.put(PROMPT_TOKENS, "" + promptTokens);
     m.put(TRAIN_STRIDE, "" + trainStride);

@@ -240,7 +240,10 @@ final class TimeLlmNetwork implements AutoCloseable {
       // prompt's pass involves no trainable parameter, so autograd records nothing for it and
       // the backward pass covers the patch positions only.
       decoder.forward(prompt, state, useLayers);
-      NDArray hidden = decoder.forward(reprogrammed, state, useLayers); // (N, P, D)
+      NDArray hidden =
+          config.headReadsResidual()
+              ? decoder.forwardResidual(reprogrammed, state, useLayers)
+              : decoder.forward(reprogrammed, state, useLayers); // (N, P, D)
       features = hidden.get(new NDIndex(":, :, :{}", dFf)); // (N, P, dFf)
     } else {
       // the ablation: patches go straight from reprogramming to the head

@@ -44,6 +44,14 @@ final class DecoderChecks {
         if (c.nLayers() > 1) {
           assertThat(LlamaDecoderTest.maxAbsDiff(full, first)).isGreaterThan(1e-4f);
         }
+        // the residual stream before the final norm: the norm of it is the hidden output
+        try (DecoderState again = decoder.newState(2)) {
+          NDArray residual = decoder.forwardResidual(emb, again, 1);
+          assertThat(again.position()).isEqualTo(10);
+          assertThat(LlamaDecoderTest.maxAbsDiff(first, residual)).isGreaterThan(1e-2f);
+          NDArray normed = ((TransformerDecoder) decoder).finalNorm(residual);
+          assertThat(LlamaDecoderTest.maxAbsDiff(first, normed)).isLessThan(1e-5f);
+        }
       }
     }
     raggedRowsDecodeAsAlone(decoder, seed);

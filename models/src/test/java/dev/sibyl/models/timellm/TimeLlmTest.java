@@ -348,4 +348,22 @@ class TimeLlmTest {
     assertThrows(IllegalArgumentException.class,
         () -> new TimeLlmFamily().create(Map.of(TimeLlmConfig.LLM, "maybe"), 32, 8, 1));
   }
+
+  @Test
+  void theHeadCanReadTheResidualStreamBeforeTheFinalNorm() throws Exception {
+    Path checkpoint = TinyLm.file(TinyLm.CHECKPOINT);
+    Map<String, String> hp = small(checkpoint);
+    TimeLlm normed = new TimeLlmFamily().create(hp, 32, 8, 3);
+    hp.put(TimeLlmConfig.HEAD_INPUT, "residual");
+    TimeLlm residual = new TimeLlmFamily().create(hp, 32, 8, 3);
+    // the same initial weights (same seed), other features: other forecasts
+    assertEquals(normed.parametersTrainable(), residual.parametersTrainable());
+    double[][][] w = {{series(32)}};
+    assertNotEquals(normed.predict(w, 8)[0][0][0], residual.predict(w, 8)[0][0][0]);
+    assertEquals("residual", residual.hyperparameters().get(TimeLlmConfig.HEAD_INPUT));
+    assertEquals("normed", normed.hyperparameters().get(TimeLlmConfig.HEAD_INPUT));
+    var e = assertThrows(IllegalArgumentException.class,
+        () -> new TimeLlmFamily().create(Map.of(TimeLlmConfig.HEAD_INPUT, "raw"), 32, 8, 1));
+    assertTrue(e.getMessage().contains("head.input"), e.getMessage());
+  }
 }
