@@ -36,7 +36,10 @@ import java.util.Map;
  * times the reprogrammed embeddings that the no-LLM ablation feeds it: one Adam step at lr 0.005
  * then moves a forecast by about lr x 4096 x 1.6 = 30 standard units, which is why the first batches
  * diverged without a warm-up. Training therefore offers the reference's OneCycle schedule ({@code
- * lr.schedule=onecycle}: a warm-up from lr/25).
+ * lr.schedule=onecycle}: a warm-up from lr/25). {@code head.input=residual} (a departure) has the
+ * head read the residual stream before that norm instead: the norm, trained for the classifier
+ * after all the checkpoint's blocks, rescales every patch to one RMS and discards the magnitude the
+ * reprogrammed patch carried into the residual stream.
  *
  * <p>The model holds the loaded backbone and its parameters in native memory for its lifetime (a
  * {@link WindowModel} has no close: one artifact is loaded per process and lives as long). {@link
