@@ -336,14 +336,7 @@ class TimeLlmTest {
 
   @Test
   void ablationSkipsTheLanguageModelAndRegistryServesTheFamily() throws Exception {
-    Path checkpoint = TinyLm.file(TinyLm.CHECKPOINT);
-    Map<String, String> hp = small(checkpoint);
-    TimeLlm full = new TimeLlmFamily().create(hp, 32, 8, 3);
-    hp.put(TimeLlmConfig.LLM, "false");
-    TimeLlm ablated = new TimeLlmFamily().create(hp, 32, 8, 3);
-    assertEquals(full.parametersTrainable(), ablated.parametersTrainable());
-    double[][][] w = {{series(32)}};
-    assertNotEquals(full.predict(w, 8)[0][0][0], ablated.predict(w, 8)[0][0][0]);
+    sameInitialWeightsOtherForecast(TimeLlmConfig.LLM, "false");
     assertTrue(ModelRegistry.names().contains("time-llm"));
     assertThrows(IllegalArgumentException.class,
         () -> new TimeLlmFamily().create(Map.of(TimeLlmConfig.LLM, "maybe"), 32, 8, 1));
@@ -351,19 +344,26 @@ class TimeLlmTest {
 
   @Test
   void theHeadCanReadTheResidualStreamBeforeTheFinalNorm() throws Exception {
-    Path checkpoint = TinyLm.file(TinyLm.CHECKPOINT);
-    Map<String, String> hp = small(checkpoint);
-    TimeLlm normed = new TimeLlmFamily().create(hp, 32, 8, 3);
-    hp.put(TimeLlmConfig.HEAD_INPUT, "residual");
-    TimeLlm residual = new TimeLlmFamily().create(hp, 32, 8, 3);
-    // the same initial weights (same seed), other features: other forecasts
-    assertEquals(normed.parametersTrainable(), residual.parametersTrainable());
-    double[][][] w = {{series(32)}};
-    assertNotEquals(normed.predict(w, 8)[0][0][0], residual.predict(w, 8)[0][0][0]);
+    TimeLlm residual = sameInitialWeightsOtherForecast(TimeLlmConfig.HEAD_INPUT, "residual");
     assertEquals("residual", residual.hyperparameters().get(TimeLlmConfig.HEAD_INPUT));
-    assertEquals("normed", normed.hyperparameters().get(TimeLlmConfig.HEAD_INPUT));
+    assertEquals("normed", TimeLlmConfig.DEFAULTS.get(TimeLlmConfig.HEAD_INPUT));
     var e = assertThrows(IllegalArgumentException.class,
         () -> new TimeLlmFamily().create(Map.of(TimeLlmConfig.HEAD_INPUT, "raw"), 32, 8, 1));
     assertTrue(e.getMessage().contains("head.input"), e.getMessage());
+  }
+
+  /**
+   * The small model with its defaults and with {@code key=value}, from the same seed: the same
+   * trainable parameters, another forecast of the same window. Returns the variant.
+   */
+  private static TimeLlm sameInitialWeightsOtherForecast(String key, String value) throws Exception {
+    Map<String, String> hp = small(TinyLm.file(TinyLm.CHECKPOINT));
+    TimeLlm base = new TimeLlmFamily().create(hp, 32, 8, 3);
+    hp.put(key, value);
+    TimeLlm variant = new TimeLlmFamily().create(hp, 32, 8, 3);
+    assertEquals(base.parametersTrainable(), variant.parametersTrainable());
+    double[][][] w = {{series(32)}};
+    assertNotEquals(base.predict(w, 8)[0][0][0], variant.predict(w, 8)[0][0][0]);
+    return variant;
   }
 }
