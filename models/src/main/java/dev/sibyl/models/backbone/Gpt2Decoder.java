@@ -14,6 +14,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import dev.sibyl.models.runtime.ModelRuntime;
+import dev.sibyl.models.runtime.Softmax;
 import java.util.Objects;
 
 /**
@@ -131,7 +132,7 @@ public final class Gpt2Decoder extends TransformerDecoder {
       if (mask != null) {
         att = att.add(mask);
       }
-      att = att.softmax(3);
+      att = Softmax.lastAxis(att);
 
       // y = att @ v, heads re-assembled to (b, seq, dim)
       NDArray y = att.matMul(values).transpose(0, 2, 1, 3).reshape(b, seq, dim);

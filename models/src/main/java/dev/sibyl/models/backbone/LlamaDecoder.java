@@ -17,6 +17,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import dev.sibyl.models.runtime.ModelRuntime;
+import dev.sibyl.models.runtime.Softmax;
 import java.util.Objects;
 
 /**
@@ -166,7 +167,7 @@ public final class LlamaDecoder extends TransformerDecoder {
       if (mask != null) {
         att = att.add(mask);
       }
-      att = att.softmax(3);
+      att = Softmax.lastAxis(att);
 
       // weighted sum of the values, heads back to (b, seq, dim)
       NDArray o = att.matMul(values).reshape(b, nKv, group, seq, hs).transpose(0, 3, 1, 2, 4);

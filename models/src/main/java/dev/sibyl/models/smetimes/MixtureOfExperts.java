@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import dev.sibyl.models.runtime.ModelRuntime;
+import dev.sibyl.models.runtime.Softmax;
 
 /**
  * SMETimes' dynamic mixture of experts after the backbone (Fan et al., 2025): K linear experts
@@ -74,7 +75,7 @@ final class MixtureOfExperts {
    * @return shape (N, T, K + 1), each row summing to one
    */
   NDArray gate(NDArray hidden) {
-    return hidden.matMul(gateW).add(gateB).softmax(2);
+    return Softmax.lastAxis(hidden.matMul(gateW).add(gateB));
   }
 
   /** B, the segments the base predictor reads per token (its own included). */
