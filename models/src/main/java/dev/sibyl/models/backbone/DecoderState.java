@@ -20,10 +20,11 @@ import java.util.Objects;
  * that would go past it throws. The first forward pass fixes how many layers the state caches;
  * later passes must use the same number.
  *
- * <p>Layout, per layer {@code l} that has run: keys {@code (batch, nKvHeads, headSize, position)}
- * (stored transposed so that scores are one product {@code q @ keys}), values {@code (batch,
- * nKvHeads, position, headSize)}. The arrays live in the state's own manager and are freed by
- * {@link #close()}.
+ * <p>Layout, per layer {@code l} that has run: keys and values both {@code (batch, nKvHeads,
+ * position, headSize)}; the scores are {@code q} times a transposed view of the keys. (Keys stored
+ * transposed, {@code (..., headSize, position)}, made every appended position a concatenation
+ * along the last axis, six times the cost of the values' at a few hundred rows.) The arrays live in
+ * the state's own manager and are freed by {@link #close()}.
  *
  * <p>Rows at different positions: a state made by {@link #newState} holds rows that are all at one
  * position. {@link #concat} may stack states at different positions (a worker decoding the next
@@ -39,7 +40,7 @@ public final class DecoderState implements AutoCloseable {
   private final int batch;
   private final int maxSeqLen;
 
-  /** Per layer: {@code (batch, nKvHeads, headSize, position)}, null before the first pass. */
+  /** Per layer: {@code (batch, nKvHeads, position, headSize)}, null before the first pass. */
   private final NDArray[] keys;
 
   /** Per layer: {@code (batch, nKvHeads, position, headSize)}, null before the first pass. */
@@ -266,10 +267,9 @@ public final class DecoderState implements AutoCloseable {
     if (pad == 0) {
       return joined;
     }
-    // torch's pad pairs run from the last axis backwards: keys pad the last (position) axis on
-    // the left, values the one before it
-    Shape before = keys ? new Shape(pad, 0) : new Shape(0, 0, pad, 0);
-    NDArray padded = joined.pad(before, 0);
+    // torch's pad pairs run from the last axis backwards: the position axis is the one before
+    // the last, padded on the left
+    NDArray padded = joined.pad(new Shape(0, 0, pad, 0), 0);
     padded.attach(scratch);
     return padded;
   }
@@ -348,7 +348,7 @@ public final class DecoderState implements AutoCloseable {
       }
     }
     for (int l = 0; l < layersCached; l++) {
-      List<NDArray> k = unpadded(keys[l], 3, targets, targetPadding, runs);
+      List<NDArray> k = unpadded(keys[l], 2, targets, targetPadding, runs);
       List<NDArray> v = unpadded(values[l], 2, targets, targetPadding, runs);
       for (int i = 0; i < targets.size(); i++) {
         DecoderState t = targets.get(i);

@@ -116,19 +116,19 @@ public final class Gpt2Decoder extends TransformerDecoder {
       // q, k, v = c_attn(h).split(n_embd, dim=2)
       NDList qkv = h.matMul(wqkvT[l]).add(lw.bqkv()).split(3, 2);
 
-      // heads: q (b, nh, seq, hs), k^T (b, nh, hs, seq), v (b, nh, seq, hs)
+      // heads: q, k and v each (b, nh, seq, hs)
       NDArray q = qkv.get(0).reshape(b, seq, nh, hs).transpose(0, 2, 1, 3);
-      NDArray kT = qkv.get(1).reshape(b, seq, nh, hs).transpose(0, 2, 3, 1);
+      NDArray k = qkv.get(1).reshape(b, seq, nh, hs).transpose(0, 2, 1, 3);
       NDArray v = qkv.get(2).reshape(b, seq, nh, hs).transpose(0, 2, 1, 3);
 
       // append the new keys and values to the kv cache
-      NDArray keys = LlamaDecoder.appendCache(state.keys(l), kT, 3, scope); // (b, nh, hs, T)
+      NDArray keys = LlamaDecoder.appendCache(state.keys(l), k, 2, scope); // (b, nh, T, hs)
       NDArray values = LlamaDecoder.appendCache(state.values(l), v, 2, scope); // (b, nh, T, hs)
       newKeys[l] = keys;
       newValues[l] = values;
 
       // att = softmax(q @ k^T / sqrt(hs) + causal mask)
-      NDArray att = q.matMul(keys).div(scale);
+      NDArray att = q.matMul(keys.transpose(0, 1, 3, 2)).div(scale);
       if (mask != null) {
         att = att.add(mask);
       }

@@ -153,17 +153,17 @@ public final class LlamaDecoder extends TransformerDecoder {
       // grouped-query layout: query head h uses kv head h / group; q rows are (group, seq)
       NDArray q = qAndK.get(0).reshape(b, seq, nKv, group, hs).transpose(0, 2, 3, 1, 4);
       q = q.reshape(b, nKv, group * seq, hs);
-      NDArray kT = qAndK.get(1).transpose(0, 2, 3, 1); // (b, nKv, hs, seq)
+      NDArray k = qAndK.get(1).transpose(0, 2, 1, 3); // (b, nKv, seq, hs)
       NDArray v = qkAndV.get(1).reshape(b, seq, nKv, hs).transpose(0, 2, 1, 3); // (b, nKv, seq, hs)
 
       // append this position's key and value to the kv cache
-      NDArray keys = appendCache(state.keys(l), kT, 3, scope); // (b, nKv, hs, pos + seq)
+      NDArray keys = appendCache(state.keys(l), k, 2, scope); // (b, nKv, pos + seq, hs)
       NDArray values = appendCache(state.values(l), v, 2, scope); // (b, nKv, pos + seq, hs)
       newKeys[l] = keys;
       newValues[l] = values;
 
       // attention scores: att = q . k / sqrt(head_size), causal, softmax over the keys
-      NDArray att = q.matMul(keys).div(attentionScale);
+      NDArray att = q.matMul(keys.transpose(0, 1, 3, 2)).div(attentionScale);
       if (mask != null) {
         att = att.add(mask);
       }
