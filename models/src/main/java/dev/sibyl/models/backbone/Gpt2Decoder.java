@@ -122,8 +122,8 @@ public final class Gpt2Decoder extends TransformerDecoder {
       NDArray v = qkv.get(2).reshape(b, seq, nh, hs).transpose(0, 2, 1, 3);
 
       // append the new keys and values to the kv cache
-      NDArray keys = LlamaDecoder.appendCache(state.keys(l), k, 2, scope); // (b, nh, T, hs)
-      NDArray values = LlamaDecoder.appendCache(state.values(l), v, 2, scope); // (b, nh, T, hs)
+      NDArray keys = LlamaDecoder.appendCache(state.keys(l), k, scope); // (b, nh, T, hs)
+      NDArray values = LlamaDecoder.appendCache(state.values(l), v, scope); // (b, nh, T, hs)
       newKeys[l] = keys;
       newValues[l] = values;
 

@@ -157,8 +157,8 @@ public final class LlamaDecoder extends TransformerDecoder {
       NDArray v = qkAndV.get(1).reshape(b, seq, nKv, hs).transpose(0, 2, 1, 3); // (b, nKv, seq, hs)
 
       // append this position's key and value to the kv cache
-      NDArray keys = appendCache(state.keys(l), k, 2, scope); // (b, nKv, pos + seq, hs)
-      NDArray values = appendCache(state.values(l), v, 2, scope); // (b, nKv, pos + seq, hs)
+      NDArray keys = appendCache(state.keys(l), k, scope); // (b, nKv, pos + seq, hs)
+      NDArray values = appendCache(state.values(l), v, scope); // (b, nKv, pos + seq, hs)
       newKeys[l] = keys;
       newValues[l] = values;
 
@@ -216,12 +216,15 @@ public final class LlamaDecoder extends TransformerDecoder {
     return x.reshape(b, seq, heads, 2, hs / 2).flip(3).reshape(b, seq, heads, hs);
   }
 
-  /** Appends along {@code axis}; the result lives in {@code scope} until the state commits it. */
-  static NDArray appendCache(NDArray cached, NDArray fresh, int axis, NDManager scope) {
+  /**
+   * Appends new keys or values {@code (b, heads, seq, hs)} along the position axis; the result lives
+   * in {@code scope} until the state commits it.
+   */
+  static NDArray appendCache(NDArray cached, NDArray fresh, NDManager scope) {
     if (cached == null) {
       return fresh;
     }
-    NDArray joined = cached.concat(fresh, axis);
+    NDArray joined = cached.concat(fresh, 2);
     joined.attach(scope);
     return joined;
   }

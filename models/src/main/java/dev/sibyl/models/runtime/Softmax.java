@@ -35,8 +35,13 @@ public final class Softmax {
     if (x.getShape().get(axis) >= SHORT_ROW) {
       return x.softmax(axis);
     }
-    int[] last = {axis};
-    NDArray e = x.sub(x.max(last, true).stopGradient()).exp();
-    return e.div(e.sum(last, true));
+    return writtenOut(x, axis);
+  }
+
+  /** {@code exp(x - max) / sum(exp(x - max))} over {@code axis}, the shift out of the graph. */
+  static NDArray writtenOut(NDArray x, int axis) {
+    int[] along = {axis};
+    NDArray e = x.sub(x.max(along, true).stopGradient()).exp();
+    return e.div(e.sum(along, true));
   }
 }

@@ -9,10 +9,15 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import java.util.Random;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The written-out short-row softmax gives the kernel's values and gradients; long rows use the kernel. */
+/**
+ * The written-out softmax gives the kernel's values and gradients at every row length (including
+ * those that {@link Softmax#lastAxis} leaves to the kernel), and {@code lastAxis} agrees with the
+ * kernel on both sides of the threshold.
+ */
 class SoftmaxTest {
 
   /** Scores of shape (3, 2, n), large enough to overflow exp unshifted, one masked key per row. */
@@ -40,10 +45,13 @@ class SoftmaxTest {
         weights[i] = Float.isInfinite(weights[i]) ? 1 : weights[i] / 50;
       }
       NDArray w = m.create(weights, new Shape(3, 2, n));
-      float[][] ours = probabilitiesAndGradient(m, data, n, w, true);
-      float[][] kernel = probabilitiesAndGradient(m, data, n, w, false);
+      float[][] kernel = probabilitiesAndGradient(m, data, n, w, x -> x.softmax(2));
+      float[][] ours = probabilitiesAndGradient(m, data, n, w, x -> Softmax.writtenOut(x, 2));
+      float[][] chosen = probabilitiesAndGradient(m, data, n, w, Softmax::lastAxis);
       assertArrayEquals(kernel[0], ours[0], 1e-6f);
       assertArrayEquals(kernel[1], ours[1], 1e-5f);
+      assertArrayEquals(kernel[0], chosen[0], 1e-6f);
+      assertArrayEquals(kernel[1], chosen[1], 1e-5f);
       for (int row = 0; row < 6; row++) {
         double sum = 0;
         for (int k = 0; k < n; k++) {
@@ -58,11 +66,11 @@ class SoftmaxTest {
   }
 
   private static float[][] probabilitiesAndGradient(
-      NDManager m, float[] data, int n, NDArray weights, boolean ours) {
+      NDManager m, float[] data, int n, NDArray weights, UnaryOperator<NDArray> softmax) {
     NDArray x = m.create(data, new Shape(3, 2, n));
     x.setRequiresGradient(true);
     try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-      NDArray p = ours ? Softmax.lastAxis(x) : x.softmax(2);
+      NDArray p = softmax.apply(x);
       collector.backward(p.mul(weights).sum());
       return new float[][] {p.toFloatArray(), x.getGradient().toFloatArray()};
     }
