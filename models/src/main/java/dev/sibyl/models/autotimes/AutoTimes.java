@@ -385,22 +385,18 @@ public final class AutoTimes implements WindowModel {
     }
     RevIn revIn = RevIn.normalise(x);
     float[] tokens = tokens(x, prompts);
-    int t = tokens.length / (n * s);
-    float[] last = new float[n * s];
+    float[] last;
     String[] texts = spans == null ? null : spans.texts(); // (N, T)
     if (texts != null) {
       network.timestamps().embed(texts); // new texts' LLM passes outside the pass's scope
     }
     try (NDScope scope = new NDScope();
         DecoderState state = network.newState(n)) {
-      NDArray y = // (N, T, S)
+      NDArray y = // (N, 1, S): the newest token's prediction
           texts == null
-              ? network.forward(network.manager(), tokens, n, 0, state)
-              : network.forward(network.manager(), tokens, n, texts, state);
-      float[] all = y.toFloatArray();
-      for (int i = 0; i < n; i++) {
-        System.arraycopy(all, (i * t + t - 1) * s, last, i * s, s);
-      }
+              ? network.forward(network.manager(), tokens, n, 0, state, true)
+              : network.forward(network.manager(), tokens, n, texts, state, true);
+      last = y.toFloatArray();
     }
     double[][] out = new double[n][s];
     for (int i = 0; i < n; i++) {

@@ -186,8 +186,8 @@ public final class AutoTimesFamily implements ModelFamily {
           // next-token loss at every position, on the data's scale
           NDArray raw =
               texts == null
-                  ? network.forward(network.manager(), tokens, n, 0, state)
-                  : network.forward(network.manager(), tokens, n, texts, state);
+                  ? network.forward(network.manager(), tokens, n, 0, state, false)
+                  : network.forward(network.manager(), tokens, n, texts, state, false);
           NDArray out = raw.mul(a.std()).add(a.mean());
           NDArray mse = out.sub(a.target()).square().mean();
           collector.backward(mse);

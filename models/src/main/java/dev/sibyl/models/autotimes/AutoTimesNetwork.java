@@ -2,6 +2,7 @@ package dev.sibyl.models.autotimes;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import dev.sibyl.models.artifact.Weights;
 import dev.sibyl.models.backbone.Decoder;
@@ -191,30 +192,34 @@ final class AutoTimesNetwork implements AutoCloseable {
    * @param state the sequences' state from {@link #newState}, null without the LLM; the caller
    *     closes it only after the backward pass (its cache holds arrays of the graph: closing it
    *     earlier crashed PyTorch's backward in native code, intermittently, in Time-LLM)
-   * @return each token's prediction of the next segment, normalised; shape (N, T, S)
+   * @param lastOnly whether only the newest token's prediction is wanted (inference): the decoder
+   *     then runs its last block for that token alone ({@link
+   *     dev.sibyl.models.backbone.Decoder#forwardLast}) and one token is projected
+   * @return each token's prediction of the next segment, normalised; shape (N, T, S), or (N, 1, S)
+   *     when {@code lastOnly}
    */
-  NDArray forward(NDManager inputs, float[] segments, int n, int first, DecoderState state) {
+  NDArray forward(NDManager inputs, float[] segments, int n, int first, DecoderState state, boolean lastOnly) {
     if (config.calendar()) {
       throw new IllegalStateException("autotimes with timestamps=calendar needs the tokens' calendar texts");
     }
     int t = segments.length / (n * config.segmentLength());
     float[] times = config.useTimestamps() ? timestamps.embeddings(first, t) : null;
-    return forward(inputs, segments, n, times, 1, state);
+    return forward(inputs, segments, n, times, 1, state, lastOnly);
   }
 
   /**
    * The forward pass over new segment tokens of sequences at different places, as the rows of a
    * stacked state whose caches differ in length (see {@link DecoderState#concat}): as {@link
-   * #forward(NDManager, float[], int, int, DecoderState)}, sequence {@code i}'s first new token at
+   * #forward(NDManager, float[], int, int, DecoderState, boolean)}, sequence {@code i}'s first new token at
    * {@code first[i]}.
    *
    * @param first per sequence the place of its first new token; shape (N)
    */
-  NDArray forward(NDManager inputs, float[] segments, int[] first, DecoderState state) {
+  NDArray forward(NDManager inputs, float[] segments, int[] first, DecoderState state, boolean lastOnly) {
     int n = first.length;
     boolean shared = Arrays.stream(first).allMatch(f -> f == first[0]);
     if (shared || config.calendar() || !config.useTimestamps()) {
-      return forward(inputs, segments, n, first[0], state); // positions only name the texts
+      return forward(inputs, segments, n, first[0], state, lastOnly); // positions only name the texts
     }
     int t = segments.length / (n * config.segmentLength());
     int d = decoder.config().dim();
@@ -224,26 +229,27 @@ final class AutoTimesNetwork implements AutoCloseable {
       float[] e = byPlace.computeIfAbsent(first[i], f -> timestamps.embeddings(f, t));
       System.arraycopy(e, 0, times, i * t * d, t * d);
     }
-    return forward(inputs, segments, n, times, n, state);
+    return forward(inputs, segments, n, times, n, state, lastOnly);
   }
 
   /**
    * The forward pass with the tokens' own timestamp texts (calendar mode): as {@link
-   * #forward(NDManager, float[], int, int, DecoderState)}, each sequence with its own texts.
+   * #forward(NDManager, float[], int, int, DecoderState, boolean)}, each sequence with its own texts.
    *
    * @param texts one text per token; row-major (N, T)
    */
-  NDArray forward(NDManager inputs, float[] segments, int n, String[] texts, DecoderState state) {
+  NDArray forward(NDManager inputs, float[] segments, int n, String[] texts, DecoderState state, boolean lastOnly) {
     int t = segments.length / (n * config.segmentLength());
     if (texts.length != n * t) {
       throw new IllegalArgumentException("expected " + n * t + " timestamp texts (N, T), got " + texts.length);
     }
     float[] times = config.useTimestamps() ? timestamps.embed(texts) : null;
-    return forward(inputs, segments, n, times, n, state);
+    return forward(inputs, segments, n, times, n, state, lastOnly);
   }
 
   /** The pass itself; {@code times} row-major (timeRows, T, D), timeRows 1 (shared) or N. */
-  private NDArray forward(NDManager inputs, float[] segments, int n, float[] times, int timeRows, DecoderState state) {
+  private NDArray forward(
+      NDManager inputs, float[] segments, int n, float[] times, int timeRows, DecoderState state, boolean lastOnly) {
     int s = config.segmentLength();
     int t = segments.length / (n * s);
     NDArray x = ModelRuntime.owned(inputs, segments, new Shape(n, t, s));
@@ -257,7 +263,12 @@ final class AutoTimesNetwork implements AutoCloseable {
       e = e.div(e.square().sum(new int[] {2}, true).add(NORM_EPS).sqrt()).add(tau.mul(scale));
     }
     // 3. The frozen decoder, causal over the tokens (and everything already in the state)
-    NDArray hidden = config.llm() ? decoder.forward(e, state, useLayers) : e;
+    NDArray hidden;
+    if (!config.llm()) {
+      hidden = lastOnly ? e.get(new NDIndex().addAllDim().addSliceDim(t - 1, t)) : e;
+    } else {
+      hidden = lastOnly ? decoder.forwardLast(e, state, useLayers) : decoder.forward(e, state, useLayers);
+    }
     // 4. Segment projection: every position predicts the next segment, (N, T, D) -> (N, T, S)
     return projection.forward(hidden);
   }

@@ -415,8 +415,21 @@ public final class AutoTimesSession implements SegmentStreams.Session {
       }
       j++;
     }
-    try (DecoderState fresh = network.newState(rows)) {
-      return destandardise(decode(network, s, tokens, t, new int[rows], fresh, clock == null ? null : texts(clock)));
+    // every token's output, as training computes them, the newest token's kept: the sessions'
+    // passes compute that token alone in the last block, so this checks them too
+    String[] texts = clock == null ? null : texts(clock);
+    try (DecoderState fresh = network.newState(rows);
+        NDManager inputs = network.manager().newSubManager()) {
+      float[] all = // (rows, t, S)
+          (texts == null
+                  ? network.forward(inputs, tokens, new int[rows], fresh, false)
+                  : network.forward(inputs, tokens, rows, texts, fresh, false))
+              .toFloatArray();
+      float[] last = new float[rows * s];
+      for (int r = 0; r < rows; r++) {
+        System.arraycopy(all, (r * t + t - 1) * s, last, r * s, s);
+      }
+      return destandardise(last);
     }
   }
 
@@ -608,7 +621,7 @@ public final class AutoTimesSession implements SegmentStreams.Session {
       states.add(x.state);
     }
     if (group.size() == 1) {
-      first.next = decode(network, s, tokens, count, positions, first.state, texts);
+      first.next = decode(network, tokens, positions, first.state, texts);
       first.staged = null;
       first.stagedTexts = null;
       return;
@@ -616,7 +629,7 @@ public final class AutoTimesSession implements SegmentStreams.Session {
     boolean llm = first.state != null;
     try (DecoderState stacked = llm ? (fresh ? network.newState(total) : DecoderState.concat(states)) : null) {
       // 3. One pass for every series of the group
-      float[] last = decode(network, s, tokens, count, positions, stacked, texts);
+      float[] last = decode(network, tokens, positions, stacked, texts);
       // 4. Each session's rows back: its next segment and its cache
       at = 0;
       for (AutoTimesSession x : group) {
@@ -640,25 +653,14 @@ public final class AutoTimesSession implements SegmentStreams.Session {
    * @return the last token's output per series, standardised; row-major (rows, S)
    */
   private static float[] decode(
-      AutoTimesNetwork network,
-      int s,
-      float[] tokens,
-      int count,
-      int[] positions,
-      DecoderState cache,
-      String[] texts) {
+      AutoTimesNetwork network, float[] tokens, int[] positions, DecoderState cache, String[] texts) {
     int rows = positions.length;
     try (NDManager inputs = network.manager().newSubManager()) {
-      NDArray y = // (rows, count, S)
+      NDArray y = // (rows, 1, S): the newest token's prediction
           texts == null
-              ? network.forward(inputs, tokens, positions, cache)
-              : network.forward(inputs, tokens, rows, texts, cache);
-      float[] all = y.toFloatArray();
-      float[] last = new float[rows * s];
-      for (int r = 0; r < rows; r++) {
-        System.arraycopy(all, (r * count + count - 1) * s, last, r * s, s);
-      }
-      return last;
+              ? network.forward(inputs, tokens, positions, cache, true)
+              : network.forward(inputs, tokens, rows, texts, cache, true);
+      return y.toFloatArray();
     }
   }
 

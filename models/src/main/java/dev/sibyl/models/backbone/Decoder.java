@@ -90,6 +90,25 @@ public interface Decoder extends AutoCloseable {
   NDArray forwardResidual(NDArray inputEmbeddings, DecoderState state, int useLayers);
 
   /**
+   * As {@link #forward(NDArray, DecoderState, int)}, but returns the hidden state of the last new
+   * position only: what a prefill before sampling, or a forecaster reading the next segment off
+   * the newest token, needs. Every block still computes the keys and values of all new positions
+   * (the cache needs them), but the last block used computes its attention output and feed-forward
+   * for the last position alone, so a pass over {@code seq} positions saves nearly a block's worth
+   * of work on {@code seq - 1} of them.
+   *
+   * @param inputEmbeddings the inputs {@code (batch, seq, dim)} at positions {@code
+   *     [state.position(), state.position() + seq)}
+   * @param state the sequence's state; its position advances by {@code seq}
+   * @param useLayers how many blocks to run, in {@code [1, nLayers]}; fixed per state
+   * @return hidden states after the final norm {@code (batch, 1, dim)}, equal to the last position
+   *     of {@link #forward(NDArray, DecoderState, int)}'s; in the manager of {@code inputEmbeddings}
+   * @throws IllegalArgumentException on a shape, batch or layer-count mismatch
+   * @throws IllegalStateException when the state is closed or would pass {@code maxSeqLen}
+   */
+  NDArray forwardLast(NDArray inputEmbeddings, DecoderState state, int useLayers);
+
+  /**
    * Runs all blocks; see {@link #forward(NDArray, DecoderState, int)}.
    *
    * @param inputEmbeddings the inputs {@code (batch, seq, dim)}

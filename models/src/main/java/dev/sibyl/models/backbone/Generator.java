@@ -136,8 +136,7 @@ public final class Generator {
     try (NDManager step = manager.newSubManager()) {
       int[] ids = Arrays.copyOfRange(sequence, from, to);
       NDArray embeddings = decoder.tokenEmbeddings(ModelRuntime.owned(step, ids, new Shape(1, ids.length)));
-      NDArray hidden = decoder.forward(embeddings, state); // (1, to - from, dim)
-      NDArray last = hidden.get(":, -1:, :"); // (1, 1, dim)
+      NDArray last = decoder.forwardLast(embeddings, state, decoder.config().nLayers()); // (1, 1, dim)
       return decoder.logits(last).toFloatArray(); // (1, 1, vocab) flattened
     }
   }

@@ -85,7 +85,12 @@ public final class Gpt2Decoder extends TransformerDecoder {
    */
   @Override
   NDArray forwardLayers(
-      NDArray x, DecoderState state, NDArray[] newKeys, NDArray[] newValues, NDManager scope) {
+      NDArray x,
+      DecoderState state,
+      NDArray[] newKeys,
+      NDArray[] newValues,
+      boolean lastOnly,
+      NDManager scope) {
     long b = x.getShape().get(0);
     long seq = x.getShape().get(1);
     int pos = state.position();
@@ -109,6 +114,9 @@ public final class Gpt2Decoder extends TransformerDecoder {
 
     for (int l = 0; l < newKeys.length; l++) {
       Gpt2LayerWeights lw = weights.layers().get(l);
+      // a forwardLast pass: the last block queries (and runs its mlp for) the last position only
+      boolean lastBlockOfLast = lastOnly && seq > 1 && l == newKeys.length - 1;
+      long queries = lastBlockOfLast ? 1 : seq;
 
       // h = ln_1(x)
       NDArray h = layerNorm(x, lw.ln1Weight(), lw.ln1Bias());
@@ -116,8 +124,9 @@ public final class Gpt2Decoder extends TransformerDecoder {
       // q, k, v = c_attn(h).split(n_embd, dim=2)
       NDList qkv = h.matMul(wqkvT[l]).add(lw.bqkv()).split(3, 2);
 
-      // heads: q, k and v each (b, nh, seq, hs)
-      NDArray q = qkv.get(0).reshape(b, seq, nh, hs).transpose(0, 2, 1, 3);
+      // heads: q (b, nh, queries, hs), k and v (b, nh, seq, hs)
+      NDArray q = lastBlockOfLast ? lastPosition(qkv.get(0)) : qkv.get(0);
+      q = q.reshape(b, queries, nh, hs).transpose(0, 2, 1, 3);
       NDArray k = qkv.get(1).reshape(b, seq, nh, hs).transpose(0, 2, 1, 3);
       NDArray v = qkv.get(2).reshape(b, seq, nh, hs).transpose(0, 2, 1, 3);
 
@@ -129,16 +138,19 @@ public final class Gpt2Decoder extends TransformerDecoder {
 
       // att = softmax(q @ k^T / sqrt(hs) + causal mask)
       NDArray att = q.matMul(keys.transpose(0, 1, 3, 2)).div(scale);
+      if (lastBlockOfLast) {
+        mask = attentionMask(scope, state, (int) b, 1, (int) seq, true);
+      }
       if (mask != null) {
         att = att.add(mask);
       }
       att = Softmax.lastAxis(att);
 
-      // y = att @ v, heads re-assembled to (b, seq, dim)
-      NDArray y = att.matMul(values).transpose(0, 2, 1, 3).reshape(b, seq, dim);
+      // y = att @ v, heads re-assembled to (b, queries, dim)
+      NDArray y = att.matMul(values).transpose(0, 2, 1, 3).reshape(b, queries, dim);
 
       // x = x + c_proj(y)
-      x = x.add(y.matMul(woT[l]).add(lw.bo()));
+      x = (lastBlockOfLast ? lastPosition(x) : x).add(y.matMul(woT[l]).add(lw.bo()));
 
       // h = ln_2(x)
       h = layerNorm(x, lw.ln2Weight(), lw.ln2Bias());

@@ -105,7 +105,12 @@ public final class LlamaDecoder extends TransformerDecoder {
    */
   @Override
   NDArray forwardLayers(
-      NDArray x, DecoderState state, NDArray[] newKeys, NDArray[] newValues, NDManager scope) {
+      NDArray x,
+      DecoderState state,
+      NDArray[] newKeys,
+      NDArray[] newValues,
+      boolean lastOnly,
+      NDManager scope) {
     long b = x.getShape().get(0);
     long seq = x.getShape().get(1);
     int pos = state.position();
@@ -133,6 +138,9 @@ public final class LlamaDecoder extends TransformerDecoder {
 
     for (int l = 0; l < newKeys.length; l++) {
       LayerWeights lw = weights.layers().get(l);
+      // a forwardLast pass: the last block queries (and runs its ffn for) the last position only
+      boolean lastBlockOfLast = lastOnly && seq > 1 && l == newKeys.length - 1;
+      long queries = lastBlockOfLast ? 1 : seq;
 
       // attention rmsnorm: xb = rmsnorm(x) * w_rms_att
       NDArray xb = rmsnorm(x, lw.attnNorm());
@@ -150,9 +158,10 @@ public final class LlamaDecoder extends TransformerDecoder {
       qk = qk.mul(cos).add(pairSwap(qk, b, seq).mul(sin));
       NDList qAndK = qk.split(new long[] {config.nHeads()}, 2);
 
-      // grouped-query layout: query head h uses kv head h / group; q rows are (group, seq)
-      NDArray q = qAndK.get(0).reshape(b, seq, nKv, group, hs).transpose(0, 2, 3, 1, 4);
-      q = q.reshape(b, nKv, group * seq, hs);
+      // grouped-query layout: query head h uses kv head h / group; q rows are (group, queries)
+      NDArray q = lastBlockOfLast ? lastPosition(qAndK.get(0)) : qAndK.get(0);
+      q = q.reshape(b, queries, nKv, group, hs).transpose(0, 2, 3, 1, 4);
+      q = q.reshape(b, nKv, group * queries, hs);
       NDArray k = qAndK.get(1).transpose(0, 2, 1, 3); // (b, nKv, seq, hs)
       NDArray v = qkAndV.get(1).reshape(b, seq, nKv, hs).transpose(0, 2, 1, 3); // (b, nKv, seq, hs)
 
@@ -164,17 +173,20 @@ public final class LlamaDecoder extends TransformerDecoder {
 
       // attention scores: att = q . k / sqrt(head_size), causal, softmax over the keys
       NDArray att = q.matMul(keys.transpose(0, 1, 3, 2)).div(attentionScale);
+      if (lastBlockOfLast) {
+        mask = attentionMask(scope, state, (int) b, group, (int) seq, true);
+      }
       if (mask != null) {
         att = att.add(mask);
       }
       att = Softmax.lastAxis(att);
 
-      // weighted sum of the values, heads back to (b, seq, dim)
-      NDArray o = att.matMul(values).reshape(b, nKv, group, seq, hs).transpose(0, 3, 1, 2, 4);
-      o = o.reshape(b, seq, dim);
+      // weighted sum of the values, heads back to (b, queries, dim)
+      NDArray o = att.matMul(values).reshape(b, nKv, group, queries, hs).transpose(0, 3, 1, 2, 4);
+      o = o.reshape(b, queries, dim);
 
       // final matmul to get the output of the attention, residual connection back into x
-      x = x.add(o.matMul(woT[l]));
+      x = (lastBlockOfLast ? lastPosition(x) : x).add(o.matMul(woT[l]));
 
       // ffn rmsnorm: xb = rmsnorm(x) * w_rms_ffn
       xb = rmsnorm(x, lw.ffnNorm());

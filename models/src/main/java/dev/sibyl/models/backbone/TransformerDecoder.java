@@ -70,15 +70,21 @@ abstract class TransformerDecoder implements Decoder {
 
   @Override
   public NDArray forward(NDArray inputEmbeddings, DecoderState state, int useLayers) {
-    return run(inputEmbeddings, state, useLayers, true);
+    return run(inputEmbeddings, state, useLayers, true, false);
   }
 
   @Override
   public NDArray forwardResidual(NDArray inputEmbeddings, DecoderState state, int useLayers) {
-    return run(inputEmbeddings, state, useLayers, false);
+    return run(inputEmbeddings, state, useLayers, false, false);
   }
 
-  private NDArray run(NDArray inputEmbeddings, DecoderState state, int useLayers, boolean normed) {
+  @Override
+  public NDArray forwardLast(NDArray inputEmbeddings, DecoderState state, int useLayers) {
+    return run(inputEmbeddings, state, useLayers, true, true);
+  }
+
+  private NDArray run(
+      NDArray inputEmbeddings, DecoderState state, int useLayers, boolean normed, boolean lastOnly) {
     Shape in = inputEmbeddings.getShape();
     if (in.dimension() != 3 || in.get(2) != config.dim() || in.get(1) < 1) {
       throw new IllegalArgumentException(
@@ -99,7 +105,7 @@ abstract class TransformerDecoder implements Decoder {
       inputEmbeddings.tempAttach(scope);
       NDArray[] newKeys = new NDArray[useLayers];
       NDArray[] newValues = new NDArray[useLayers];
-      NDArray hidden = forwardLayers(inputEmbeddings, state, newKeys, newValues, scope);
+      NDArray hidden = forwardLayers(inputEmbeddings, state, newKeys, newValues, lastOnly, scope);
       if (normed) {
         hidden = finalNorm(hidden);
       }
@@ -131,10 +137,24 @@ abstract class TransformerDecoder implements Decoder {
    * {@link #forward} commits to the state.
    *
    * @param x input embeddings {@code (batch, seq, dim)}, in {@code scope}
-   * @return the residual stream after the last block used {@code (batch, seq, dim)}
+   * @param lastOnly whether the last block used computes its queries, attention output and
+   *     feed-forward for the last new position only (its keys and values still for all)
+   * @return the residual stream after the last block used {@code (batch, seq, dim)}, or {@code
+   *     (batch, 1, dim)} when {@code lastOnly}
    */
   abstract NDArray forwardLayers(
-      NDArray x, DecoderState state, NDArray[] newKeys, NDArray[] newValues, NDManager scope);
+      NDArray x,
+      DecoderState state,
+      NDArray[] newKeys,
+      NDArray[] newValues,
+      boolean lastOnly,
+      NDManager scope);
+
+  /** The last position of {@code (batch, seq, ...)} as {@code (batch, 1, ...)}, a view. */
+  static NDArray lastPosition(NDArray x) {
+    long seq = x.getShape().get(1);
+    return x.get(new NDIndex().addAllDim().addSliceDim(seq - 1, seq));
+  }
 
   /**
    * The final norm over the last axis of the residual stream (in the manager of {@code x}).
@@ -170,18 +190,29 @@ abstract class TransformerDecoder implements Decoder {
    *     pos + seq)}; in {@code scope}; or null
    */
   static NDArray attentionMask(NDManager scope, DecoderState state, int batch, int group, int seq) {
+    return attentionMask(scope, state, batch, group, seq, false);
+  }
+
+  /**
+   * As {@link #attentionMask(NDManager, DecoderState, int, int, int)}, or with {@code lastOnly} for
+   * the query rows of the last new position alone ({@code group} rows, the queries of the last
+   * block of a {@link #forwardLast} pass): that position sees every key but a padded row's padding.
+   */
+  static NDArray attentionMask(
+      NDManager scope, DecoderState state, int batch, int group, int seq, boolean lastOnly) {
     int[] padding = state.paddingOrNull();
     int pos = state.position();
     if (padding == null) {
-      return seq == 1 ? null : causalMask(scope, group, seq, pos);
+      return seq == 1 || lastOnly ? null : causalMask(scope, group, seq, pos);
     }
     int keys = pos + seq;
-    int rows = group * seq;
+    int queries = lastOnly ? 1 : seq;
+    int rows = group * queries;
     float[] mask = new float[batch * rows * keys];
     for (int b = 0; b < batch; b++) {
       for (int g = 0; g < group; g++) {
-        for (int i = 0; i < seq; i++) {
-          int row = ((b * group + g) * seq + i) * keys;
+        for (int i = seq - queries; i < seq; i++) {
+          int row = ((b * group + g) * queries + i - (seq - queries)) * keys;
           for (int t = 0; t < padding[b]; t++) {
             mask[row + t] = Float.NEGATIVE_INFINITY;
           }

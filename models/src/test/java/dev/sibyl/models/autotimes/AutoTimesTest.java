@@ -91,7 +91,7 @@ class AutoTimesTest {
     System.arraycopy(x, S, slid, 0, L - S);
     System.arraycopy(first, 0, slid, L - S, S);
     double[] second = model.predict(new double[][][] {{slid}}, S)[0][0];
-    assertArrayEquals(first, Arrays.copyOfRange(rolled, 0, S), 1e-9);
+    assertArrayEquals(first, Arrays.copyOfRange(rolled, 0, S), 1e-6); // float32 passes over batches of 2 and 1
     assertArrayEquals(second, Arrays.copyOfRange(rolled, S, 2 * S), 1e-6);
     // any horizon, trimmed; every channel its own series
     double[][][] odd = model.predict(w, 3 * S + 5);
@@ -309,8 +309,8 @@ class AutoTimesTest {
     try (NDScope scope = new NDScope();
         DecoderState sa = net.newState(1);
         DecoderState sb = net.newState(1)) {
-      ya = net.forward(net.manager(), a, 1, 0, sa).toFloatArray();
-      yb = net.forward(net.manager(), b, 1, 0, sb).toFloatArray();
+      ya = net.forward(net.manager(), a, 1, 0, sa, false).toFloatArray();
+      yb = net.forward(net.manager(), b, 1, 0, sb, false).toFloatArray();
     }
     assertArrayEquals(Arrays.copyOf(ya, 2 * S), Arrays.copyOf(yb, 2 * S), 1e-6f);
     assertNotEquals(ya[ya.length - 1], yb[yb.length - 1]);

@@ -38,6 +38,17 @@ final class DecoderChecks {
         NDArray cached = a.concat(b, 1).concat(d, 1);
         assertThat(LlamaDecoderTest.maxAbsDiff(full, cached)).isLessThan(1e-4f);
       }
+      // forwardLast: the last position's hidden state, and a cache complete for what follows
+      try (DecoderState state = decoder.newState(2)) {
+        NDArray a = decoder.forwardLast(emb.get(":, 0:7, :"), state, c.nLayers());
+        assertThat(a.getShape()).isEqualTo(new Shape(2, 1, c.dim()));
+        assertThat(state.position()).isEqualTo(7);
+        assertThat(LlamaDecoderTest.maxAbsDiff(full.get(":, 6:7, :"), a)).isLessThan(1e-4f);
+        NDArray b = decoder.forward(emb.get(":, 7:8, :"), state);
+        assertThat(LlamaDecoderTest.maxAbsDiff(full.get(":, 7:8, :"), b)).isLessThan(1e-4f);
+        NDArray d = decoder.forwardLast(emb.get(":, 8:, :"), state, c.nLayers());
+        assertThat(LlamaDecoderTest.maxAbsDiff(full.get(":, 9:10, :"), d)).isLessThan(1e-4f);
+      }
       try (DecoderState state = decoder.newState(2)) {
         NDArray first = decoder.forward(emb, state, 1);
         assertThat(first.getShape()).isEqualTo(new Shape(2, 10, c.dim()));
@@ -52,6 +63,11 @@ final class DecoderChecks {
           NDArray normed = ((TransformerDecoder) decoder).finalNorm(residual);
           assertThat(LlamaDecoderTest.maxAbsDiff(first, normed)).isLessThan(1e-5f);
         }
+        // the last block used is the one that queries the last position alone
+        try (DecoderState again = decoder.newState(2)) {
+          NDArray last = decoder.forwardLast(emb, again, 1);
+          assertThat(LlamaDecoderTest.maxAbsDiff(first.get(":, 9:10, :"), last)).isLessThan(1e-4f);
+        }
       }
     }
     raggedRowsDecodeAsAlone(decoder, seed);
@@ -60,13 +76,14 @@ final class DecoderChecks {
   /**
    * Sequences at different positions stacked into one state ({@link DecoderState#concat} pads the
    * shorter) decode as they do alone: a pass of one token, then of two (causal within the pass and
-   * masked padding), then, split back, one more token each on their own states.
+   * masked padding), then of two through {@link Decoder#forwardLast}, then, split back, one more
+   * token each on their own states.
    */
   static void raggedRowsDecodeAsAlone(Decoder decoder, long seed) {
     DecoderConfig c = decoder.config();
     int[] prefix = {3, 6}; // tokens already cached: sequence a (1 row), sequence b (2 rows)
     int[] batch = {1, 2};
-    int extra = 4; // 1 + 2 stacked, then 1 alone
+    int extra = 6; // 1 + 2 + 2 stacked, then 1 alone
     try (NDManager scope = NDManager.newBaseManager(decoder.device())) {
       Random random = new Random(seed);
       NDArray[] emb = new NDArray[2];
@@ -89,17 +106,19 @@ final class DecoderChecks {
           decoder.forward(emb[s].get(":, 0:{}, :", prefix[s]), states.get(s));
         }
         int[] done = prefix.clone();
-        for (int seq : new int[] {1, 2}) {
+        for (int seq : new int[] {1, 2, -2}) { // -2: two tokens through forwardLast
+          boolean lastOnly = seq < 0;
+          seq = Math.abs(seq);
           NDArray in = emb[0].get(":, {}:{}, :", done[0], done[0] + seq)
               .concat(emb[1].get(":, {}:{}, :", done[1], done[1] + seq), 0);
           try (DecoderState stacked = DecoderState.concat(states)) {
             assertThat(stacked.padding(0)).isEqualTo(3);
             assertThat(stacked.padding(1)).isZero();
-            NDArray out = decoder.forward(in, stacked);
+            NDArray out = lastOnly ? decoder.forwardLast(in, stacked, c.nLayers()) : decoder.forward(in, stacked);
             stacked.splitInto(states);
             for (int s = 0; s < 2; s++) {
               NDArray rows = s == 0 ? out.get("0:1") : out.get("1:3");
-              NDArray ref = alone[s].get(":, {}:{}, :", done[s], done[s] + seq);
+              NDArray ref = alone[s].get(":, {}:{}, :", lastOnly ? done[s] + seq - 1 : done[s], done[s] + seq);
               assertThat(LlamaDecoderTest.maxAbsDiff(ref, rows)).isLessThan(1e-4f);
               done[s] += seq;
               assertThat(states.get(s).position()).isEqualTo(done[s]);
