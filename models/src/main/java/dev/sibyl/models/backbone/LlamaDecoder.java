@@ -105,12 +105,7 @@ public final class LlamaDecoder extends TransformerDecoder {
    */
   @Override
   NDArray forwardLayers(
-      NDArray x,
-      DecoderState state,
-      NDArray[] newKeys,
-      NDArray[] newValues,
-      boolean lastOnly,
-      NDManager scope) {
+      NDArray x, DecoderState state, NDArray[] newKeys, NDArray[] newValues, boolean lastOnly, NDManager scope) {
     long b = x.getShape().get(0);
     long seq = x.getShape().get(1);
     int pos = state.position();
