@@ -49,8 +49,36 @@ final class MixtureOfExperts {
   private final NDArray baseW; // (B * S, S), oldest lag first
   private final NDArray baseB; // (S)
 
-  /** The mixed prediction, the gate and the load-balancing loss of one pass. */
-  record Output(NDArray prediction, NDArray gate, NDArray balance) {}
+  /**
+   * The mixed prediction and the gate of one pass, and the load-balancing loss on demand: a
+   * training term, which copies the gate to the host to count the routing, so the inference passes
+   * that never ask for it do not pay for it.
+   */
+  final class Output {
+
+    private final NDArray prediction;
+    private final NDArray gate;
+
+    private Output(NDArray prediction, NDArray gate) {
+      this.prediction = prediction;
+      this.gate = gate;
+    }
+
+    /** The prediction of the next segment at every token; shape (N, T, S). */
+    NDArray prediction() {
+      return prediction;
+    }
+
+    /** The gate; shape (N, T, K + 1). */
+    NDArray gate() {
+      return gate;
+    }
+
+    /** The load-balancing loss of this pass's gate (scalar), computed at each call. */
+    NDArray balance() {
+      return MixtureOfExperts.this.balance(gate);
+    }
+  }
 
   MixtureOfExperts(
       int experts, int segment, NDArray gateW, NDArray gateB, NDArray hiddenW, NDArray hiddenB, NDArray expertW,
@@ -90,7 +118,7 @@ final class MixtureOfExperts {
    * @param segments every token's own standardised segment; shape (N, T, S)
    * @param past the standardised segments just before the first token, oldest first, at most B - 1
    *     of them; shape (N, P, S); null for none (the first token starts the sequence)
-   * @return the prediction (N, T, S), the gate (N, T, K + 1) and the balance loss (scalar)
+   * @return the prediction (N, T, S) and the gate (N, T, K + 1), with the balance loss on demand
    */
   Output forward(NDArray hidden, NDArray segments, NDArray past) {
     long n = hidden.getShape().get(0);
@@ -101,7 +129,7 @@ final class MixtureOfExperts {
     NDArray base = base(segments, past).expandDims(2); // (N, T, 1, S)
     NDArray all = expert.concat(base, 2); // (N, T, K + 1, S)
     NDArray prediction = all.mul(g.expandDims(3)).sum(new int[] {2});
-    return new Output(prediction, g, balance(g));
+    return new Output(prediction, g);
   }
 
   /**

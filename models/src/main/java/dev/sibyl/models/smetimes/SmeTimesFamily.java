@@ -185,7 +185,7 @@ public final class SmeTimesFamily implements ModelFamily {
         NDArray mu = a.mean();
         NDArray sigma = a.std();
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-          SmeTimesNetwork.Output out = network.forward(m, tokens, prompts, n, 0, null, state);
+          MixtureOfExperts.Output out = network.forward(m, tokens, prompts, n, 0, null, state);
           NDArray mse = out.prediction().mul(sigma).add(mu).sub(target).square().mean();
           NDArray total = balanceWeight > 0 ? mse.add(out.balance().mul(ModelRuntime.scalar(m, balanceWeight))) : mse;
           if (rollout) {

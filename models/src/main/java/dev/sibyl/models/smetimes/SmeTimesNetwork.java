@@ -42,9 +42,6 @@ final class SmeTimesNetwork implements AutoCloseable {
   private final MixtureOfExperts moe;
   private final int useLayers;
 
-  /** One pass: the prediction of the next segment at every token, the gate and the balance loss. */
-  record Output(NDArray prediction, NDArray gate, NDArray balance) {}
-
   SmeTimesNetwork(
       SmeTimesConfig config,
       Decoder decoder,
@@ -217,9 +214,9 @@ final class SmeTimesNetwork implements AutoCloseable {
    * @param past the standardised segments just before the first new token, oldest first, for the
    *     base predictor: the last min(first, B - 1) of them, row-major (N, P, S); null when first = 0
    * @param state from {@link #newState}, null without the LLM; closed by the caller after backward
-   * @return the prediction (N, T, S) standardised, the gate (N, T, K + 1), the balance loss
+   * @return the prediction (N, T, S) standardised, the gate (N, T, K + 1), the balance loss on demand
    */
-  Output forward(
+  MixtureOfExperts.Output forward(
       NDManager inputs, float[] segments, float[] promptEmbeddings, int n, int first, float[] past,
       DecoderState state) {
     int s = config.segmentLength();
@@ -234,7 +231,7 @@ final class SmeTimesNetwork implements AutoCloseable {
    *
    * @param x standardised segments; shape (N, T, S)
    */
-  Output forward(
+  MixtureOfExperts.Output forward(
       NDManager inputs, NDArray x, float[] promptEmbeddings, int first, float[] past, DecoderState state) {
     int s = config.segmentLength();
     int d = decoder.config().dim();
@@ -265,8 +262,7 @@ final class SmeTimesNetwork implements AutoCloseable {
         past == null || past.length == 0
             ? null
             : ModelRuntime.owned(inputs, past, new Shape(n, past.length / (n * s), s));
-    MixtureOfExperts.Output out = moe.forward(hidden, x, before);
-    return new Output(out.prediction(), out.gate(), out.balance());
+    return moe.forward(hidden, x, before);
   }
 
   /** The gate alone, for tests. */
