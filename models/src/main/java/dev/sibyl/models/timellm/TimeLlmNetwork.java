@@ -91,7 +91,7 @@ final class TimeLlmNetwork implements AutoCloseable {
         flat[i] = ids[i];
       }
       NDArray embedded = decoder.tokenEmbeddings(scope.create(flat, new Shape(1, ids.length)));
-      decoder.forward(embedded, state, useLayers);
+      decoder.forwardLast(embedded, state, useLayers); // only its keys and values are read
     } catch (RuntimeException e) {
       state.close();
       throw e;
@@ -238,8 +238,9 @@ final class TimeLlmNetwork implements AutoCloseable {
       NDArray prompt = decoder.tokenEmbeddings(ids); // (N, T, D)
       // Passes over the prompt and then the patches, the same causal computation as one: the
       // prompt's pass involves no trainable parameter, so autograd records nothing for it and
-      // the backward pass covers the patch positions only.
-      decoder.forward(prompt, state, useLayers);
+      // the backward pass covers the patch positions only. Only the prompt's keys and values are
+      // read, so its last block runs the rest for one position (forwardLast).
+      decoder.forwardLast(prompt, state, useLayers);
       NDArray hidden =
           config.headReadsResidual()
               ? decoder.forwardResidual(reprogrammed, state, useLayers)
